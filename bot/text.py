@@ -1,0 +1,167 @@
+"""Plain-text helpers: sentence spans with offsets, and cleaning of what people type.
+
+Every span is a pair of offsets into the text it came from, so a quote can always be
+traced back with ``text[span.start:span.end]`` and never needs re-joining.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "Span",
+    "clean_question",
+    "has_words",
+    "split_sentences",
+    "strip_invisible",
+    "trim",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Half-open character range ``[start, end)`` into a known text."""
+
+    start: int
+    end: int
+
+    def of(self, text: str) -> str:
+        """The text this span covers."""
+        return text[self.start : self.end]
+
+
+# Words that end with a full stop without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms mx dr prof st sr jr gen sen rep gov lt col capt cpt sgt maj adm rev hon pres
+    mt ft no nos art fig figs vol vols pp ed eds approx est cf al vs etc ie eg viz
+    jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp bros dept univ assn
+    """.split()
+)
+# Capitalised words that usually start a sentence, used after a dotted acronym ("U.S.").
+_SENTENCE_STARTERS = frozenset(
+    "the a an but and in it this that these those there he she they we i its his her their "
+    "however yet so if when while after before since as on at for".split()
+)
+_OPENERS = "\"'“‘([«¿¡"
+_CLOSERS = "\"'’”)]»"
+_BOUNDARY = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s)")
+_LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.?$")
+_DOTTED_ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")
+
+
+def _is_boundary(text: str, punct_start: int, punct_end: int) -> bool:
+    """Decide whether the terminal punctuation at ``text[punct_start:punct_end]`` ends a sentence."""
+    rest = text[punct_end:].lstrip()
+    if not rest:
+        return True
+    nxt = rest[0]
+    if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or nxt in "—–-•*"):
+        return False
+    if text[punct_start] != ".":
+        return True
+    head = text[max(0, punct_start - 40) : punct_start + 1]
+    word_match = _WORD_BEFORE.search(head)
+    if word_match is None:
+        return True
+    word = word_match.group(1).rstrip(".")
+    if _DOTTED_ACRONYM.search(head):
+        following = re.match(r"[A-Za-z]+", rest)
+        return bool(following and following.group(0).lower() in _SENTENCE_STARTERS)
+    if word.lower() in _ABBREVIATIONS:
+        return False
+    # A lone capital initial such as the "J." in "J. Smith".
+    return not (len(word) == 1 and word.isupper())
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
+    """Split ``text[start:end]`` into sentence spans, trimmed of surrounding white space.
+
+    Handles what news prose has: abbreviations and initials, decimal numbers, closing quotes
+    after the full stop, hyphenated words ("EU-Japan", "post-1945", "U-turn") and dashes,
+    which never end a sentence, and list items on their own lines.
+    """
+    end = len(text) if end is None else end
+    cuts: list[int] = []
+    segment = text[start:end]
+    for match in _BOUNDARY.finditer(segment):
+        punct_end_rel = match.end()
+        punct_start_rel = match.start()
+        if _is_boundary(segment, punct_start_rel, punct_end_rel):
+            cuts.append(start + punct_end_rel)
+    for match in _LIST_ITEM.finditer(segment):
+        cuts.append(start + match.start())
+    spans: list[Span] = []
+    previous = start
+    for cut in [*sorted(set(cuts)), end]:
+        span = trim(text, previous, cut)
+        if span is not None:
+            spans.append(span)
+        previous = cut
+    return tuple(spans)
+
+
+def trim(text: str, start: int, end: int) -> Span | None:
+    """Shrink ``[start, end)`` past white space at both ends; None when nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+# --- questions -------------------------------------------------------------------------
+
+_DISCORD_TOKENS = re.compile(
+    r"<@[!&]?\d+>"  # user and role mentions
+    r"|<#\d+>"  # channel mentions
+    r"|<a?:\w{1,64}:\d+>"  # custom emoji
+    r"|<t:-?\d+(?::[tTdDfFR])?>"  # timestamps
+    r"|</[\w\- ]{1,100}:\d+>"  # slash-command mentions
+    r"|<id:\w+>"  # guild navigation
+    r"|@(?:everyone|here)\b",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"<?(?:https?://|www\.)[^\s<>]*>?", re.IGNORECASE)
+_MASKED_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?[^()\s]*>?\s*\)")
+_LINE_MARKUP = re.compile(r"^[ \t]*(?:>>>|>|-#|#{1,6}|[-*+•]|\d{1,3}[.)])[ \t]+", re.MULTILINE)
+_CODE_FENCE = re.compile(r"```[\w+-]{0,20}\n?")
+_INLINE_MARKUP = re.compile(r"\*+|`+|~~|\|\||(?<!\w)_+|_+(?!\w)")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_invisible(text: str) -> str:
+    """Replace control, format (zero-width, bidi) and unassigned characters by spaces."""
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category[0] == "C" and ch not in "\n\t":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_question(raw: str) -> str:
+    """Reduce a pasted Discord message to the words of the question.
+
+    Mentions, emoji, URLs, Markdown and invisible characters are removed, masked links keep
+    their text and white space is collapsed. The result can be empty; ``has_words`` tells.
+    """
+    text = unicodedata.normalize("NFKC", strip_invisible(raw))
+    text = _DISCORD_TOKENS.sub(" ", text)
+    text = _MASKED_LINK.sub(r" \1 ", text)
+    text = _URL.sub(" ", text)
+    text = _CODE_FENCE.sub(" ", text)
+    text = _LINE_MARKUP.sub(" ", text)
+    text = _INLINE_MARKUP.sub(" ", text)
+    text = text.replace("@", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def has_words(text: str) -> bool:
+    """True when the text has at least one letter or digit."""
+    return any(ch.isalnum() for ch in text)

@@ -1,0 +1,115 @@
+"""Knowledge folder -> an immutable Snapshot that answers questions; reloads build a new one.
+
+A Snapshot is everything needed to answer: documents, passages, index, speller and the
+precomputed summaries. It is built by one pure function from the folder (and, to save work,
+from the previous snapshot), never modified afterwards, and replaced as a whole, so a reader
+holding a reference always sees one consistent knowledge base.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.answer import DEFAULT_RESULTS, Answer, answer_question
+from bot.documents import Document
+from bot.errors import KnowledgeError, KnowledgeProblem
+from bot.index import Bm25Params, Index, TermBundle, bundle_terms
+from bot.knowledge import LoadResult, load_knowledge
+from bot.passages import Passage, split_passages
+from bot.spelling import Speller
+from bot.tokenizer import Analyzer
+
+__all__ = ["Snapshot", "build_snapshot"]
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One consistent, read-only state of the knowledge base."""
+
+    root: str
+    index: Index
+    analyzer: Analyzer
+    speller: Speller
+    problems: tuple[KnowledgeProblem, ...] = ()
+    skipped: tuple[str, ...] = ()
+    load_ms: float = 0.0
+    index_ms: float = 0.0
+    reused: int = 0
+    analyzed: Mapping[tuple[str, str], tuple[tuple[Passage, ...], TermBundle]] = field(default_factory=dict, repr=False)
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """Documents in load order (sorted by path)."""
+        return self.index.documents
+
+    def document(self, key: str) -> Document | None:
+        """A document by id, or by its title ignoring case."""
+        if key in self.index.by_id:
+            return self.index.by_id[key]
+        wanted = key.strip().casefold()
+        return next((d for d in self.documents if d.meta.title.casefold() == wanted), None)
+
+    def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
+        """Answer a question from this snapshot."""
+        return answer_question(question, self.index, self.analyzer, self.speller, top=top, doc_id=doc_id)
+
+
+def build_snapshot(
+    root: str | os.PathLike[str],
+    *,
+    skip_bad: bool = False,
+    previous: Snapshot | None = None,
+    params: Bm25Params | None = None,
+    analyzer: Analyzer | None = None,
+) -> Snapshot:
+    """Load, split, tokenize and index a knowledge folder.
+
+    Raises KnowledgeError when a file is bad and ``skip_bad`` is False, and when no document
+    loads at all, so a caller that was serving keeps serving what it had.
+    """
+    analyzer = analyzer or Analyzer()
+    started = time.perf_counter()
+    previous_docs = {d.path: d for d in previous.documents} if previous else {}
+    loaded: LoadResult = load_knowledge(root, previous=previous_docs)
+    if loaded.errors and not skip_bad:
+        raise KnowledgeError(loaded.errors)
+    if not loaded.documents:
+        raise KnowledgeError(
+            loaded.errors
+            or (KnowledgeProblem(os.fspath(root), 1, "no knowledge files: add at least one .md document"),)
+        )
+    load_ms = (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    # Passages and term counts depend only on a file's bytes and id: reuse unchanged ones.
+    reuse = previous.analyzed if previous and previous.analyzer == analyzer else {}
+    analyzed: dict[tuple[str, str], tuple[tuple[Passage, ...], TermBundle]] = {}
+    reused = 0
+    for document in loaded.documents:
+        key = (document.doc_id, document.digest)
+        cached = reuse.get(key)
+        if cached is not None:
+            reused += 1
+        else:
+            passages = split_passages(document)
+            cached = (passages, bundle_terms(passages, analyzer))
+        analyzed[key] = cached
+    parts = [analyzed[(d.doc_id, d.digest)] for d in loaded.documents]
+    index = Index.build(loaded.documents, [p for p, _ in parts], [b for _, b in parts], params)
+    speller = Speller(index.vocab, {t: index.doc_freq(i) for t, i in index.vocab.items()})
+    index_ms = (time.perf_counter() - started) * 1000
+    return Snapshot(
+        root=os.fspath(root),
+        index=index,
+        analyzer=analyzer,
+        speller=speller,
+        problems=loaded.problems,
+        skipped=loaded.skipped,
+        load_ms=load_ms,
+        index_ms=index_ms,
+        reused=reused,
+        analyzed=analyzed,
+    )

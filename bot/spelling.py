@@ -1,0 +1,157 @@
+"""Typo and spelling-variant tolerance, always towards the index's own vocabulary.
+
+A question word that the knowledge base does not contain is tried, in order, as a British
+or American spelling variant ("defense" -> "defence") and then, only if it is not a real
+English word, as a typo of a vocabulary term ("autor" -> "author", "peice" -> "piece").
+Real words are left alone, so "pact" never becomes "part" and an off-topic question stays
+off-topic.
+
+Typo candidates come from a delete-neighbourhood (the SymSpell idea): every vocabulary term
+is stored under itself and each of its one-letter deletions, and a question word looks up
+its own deletions, so candidates are found without comparing against the whole vocabulary.
+Each candidate is then checked with the optimal-string-alignment distance.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+
+__all__ = ["Speller", "osa_distance", "spelling_variants"]
+
+_ALPHA = re.compile(r"^[a-z]+$")
+
+# (pattern, replacement) pairs between British and American spelling, each way round.
+_VARIANT_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"ense(s|d)?$", r"ence\1"),
+        (r"ence(s|d)?$", r"ense\1"),
+        (r"is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1"),
+        (r"iz(e|es|ed|ing|ation|ations|er|ers)$", r"is\1"),
+        (r"ys(e|es|ed|ing|er|ers)$", r"yz\1"),
+        (r"yz(e|es|ed|ing|er|ers)$", r"ys\1"),
+        (r"our(s|ed|ing|ite|ites|able|ful|less|hood)?$", r"or\1"),
+        (r"([^aeiou])or(s|ed|ing|ite|ites|able|ful|less|hood)?$", r"\1our\2"),
+        (r"([^aeiou])re(s|d)?$", r"\1er\2"),
+        (r"([^aeiou])er(s)?$", r"\1re\2"),
+        (r"ogue(s)?$", r"og\1"),
+        (r"og(s)?$", r"ogue\1"),
+        (r"([aeiou])ll(ed|ing|er|ers)$", r"\1l\2"),
+        (r"([aeiou])l(ed|ing|er|ers)$", r"\1ll\2"),
+        (r"ae", r"e"),
+        (r"oe", r"e"),
+        (r"amme(s)?$", r"am\1"),
+        (r"am(s)?$", r"amme\1"),
+    )
+)
+
+
+def spelling_variants(word: str) -> Iterator[str]:
+    """British/American spellings of a lower-case word (the word itself excluded)."""
+    seen = {word}
+    for pattern, replacement in _VARIANT_RULES:
+        variant = pattern.sub(replacement, word, count=1)
+        if variant not in seen:
+            seen.add(variant)
+            yield variant
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (edits, adjacent swaps count one), capped at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        best = current[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+            best = min(best, value)
+        if best > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[len(b)], limit + 1)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class Speller:
+    """Finds the vocabulary term a misspelled word most likely meant."""
+
+    def __init__(self, terms: Iterable[str], frequency: dict[str, int] | None = None) -> None:
+        self._frequency = frequency or {}
+        self._neighbours: dict[str, list[str]] = {}
+        alphabetic = sorted(t for t in terms if len(t) >= 3 and _ALPHA.match(t))
+        self._sorted = alphabetic
+        self._known = frozenset(alphabetic)
+        for term in alphabetic:
+            for key in (term, *_deletes(term)):
+                bucket = self._neighbours.get(key)
+                if bucket is None:
+                    self._neighbours[key] = [term]
+                elif bucket[-1] != term:
+                    bucket.append(term)
+
+    def __len__(self) -> int:
+        return len(self._neighbours)
+
+    def relatives(self, term: str, shortest: int = 5) -> list[str]:
+        """Vocabulary terms of the same word family: one is a prefix of the other.
+
+        Snowball stems "reaction" to reaction but "reacted" to react, and "Ukrainian" to
+        ukrainian but "Ukraine" to ukrain; a shared prefix of at least ``shortest`` letters
+        that is a whole term on one side ties them. Callers give these a reduced weight.
+        """
+        if len(term) < shortest or not _ALPHA.match(term):
+            return []
+        found = [term[:n] for n in range(shortest, len(term)) if term[:n] in self._known]
+        start = bisect.bisect_right(self._sorted, term)
+        for candidate in self._sorted[start : start + 200]:
+            if not candidate.startswith(term):
+                break
+            if len(candidate) - len(term) <= 4:
+                found.append(candidate)
+        return found
+
+    def candidates(self, word: str, most: int = 3) -> list[str]:
+        """Vocabulary terms at the smallest distance within 1 edit (2 for words of 7+ letters).
+
+        Terms are indexed by their one-letter deletions and a word looks up its deletions up
+        to two deep, so every single edit is found and, for long words, two extra letters or
+        one extra and one missing; two missing letters are not (that would cost a second
+        level of deletions for the whole vocabulary).
+
+        Several terms can be equally close ("autor": author, actor); the question's other
+        words decide between them at ranking time. More frequent terms come first.
+        """
+        if len(word) < 4 or not _ALPHA.match(word):
+            return []
+        limit = 2 if len(word) >= 7 else 1
+        keys = {word} | _deletes(word)
+        if limit == 2:
+            keys |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
+        found: dict[str, int] = {}
+        for key in keys:
+            for term in self._neighbours.get(key, ()):
+                if term not in found:
+                    found[term] = osa_distance(word, term, limit)
+        close = [(d, t) for t, d in found.items() if 0 < d <= limit]
+        if not close:
+            return []
+        nearest = min(d for d, _ in close)
+        best = sorted((t for d, t in close if d == nearest), key=lambda t: (-self._frequency.get(t, 0), t))
+        return best[:most]
+
+    def correct(self, word: str) -> str | None:
+        """The single most likely vocabulary term, or None."""
+        found = self.candidates(word, most=1)
+        return found[0] if found else None

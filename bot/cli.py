@@ -1,0 +1,241 @@
+"""Command line: everything the bot can say, without a Discord token.
+
+Exit codes are a contract other tools rely on: 0 success, 1 bad knowledge, 2 bad usage,
+each failure with a one-line message on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO
+
+from bot.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
+from bot.citations import citation, quote_link
+from bot.errors import KnowledgeError, Severity
+from bot.knowledge import load_knowledge
+from bot.passages import split_passages
+from bot.snapshot import Snapshot, build_snapshot
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_KNOWLEDGE = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage, reported in one line with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m bot", description="Answer questions from a knowledge base with exact quotes.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def knowledge_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--knowledge",
+            default=os.environ.get("KNOWLEDGE_DIR", "knowledge"),
+            help="knowledge folder (default: $KNOWLEDGE_DIR or ./knowledge)",
+        )
+        p.add_argument("--skip-bad", action="store_true", help="load the good files even if some are bad")
+
+    check = sub.add_parser("check", help="validate a knowledge folder")
+    knowledge_options(check)
+
+    ask = sub.add_parser("ask", help="answer a question with quotes")
+    ask.add_argument("question", nargs="?", help="the question (or use --questions)")
+    ask.add_argument("--questions", metavar="FILE", help="JSON Lines file with a 'question' field per line")
+    ask.add_argument("--top", type=int, default=DEFAULT_RESULTS, help=f"passages to show, 1-{MAX_RESULTS}")
+    ask.add_argument("--doc", help="only search this document (id or title)")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    knowledge_options(ask)
+
+    sources = sub.add_parser("sources", help="list the documents")
+    sources.add_argument("--json", action="store_true", help="print JSON")
+    knowledge_options(sources)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "check":
+            return _check(args, out)
+        snapshot = _load(args, err)
+        if args.command == "ask":
+            return _ask(args, snapshot, out)
+        return _sources(args, snapshot, out)
+    except UsageError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        return EXIT_KNOWLEDGE
+    except NotADirectoryError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_KNOWLEDGE
+
+
+def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:
+    snapshot = build_snapshot(args.knowledge, skip_bad=args.skip_bad)
+    if snapshot.skipped:
+        for problem in snapshot.problems:
+            if problem.severity is Severity.ERROR:
+                print(problem, file=err)
+        print(f"skipped {len(snapshot.skipped)} bad file(s): {', '.join(snapshot.skipped)}", file=err)
+    return snapshot
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    result = load_knowledge(args.knowledge)
+    for problem in result.problems:
+        print(problem, file=out)
+    passages = sum(len(split_passages(d)) for d in result.documents)
+    errors = len(result.errors)
+    print(
+        f"{len(result.documents)} document(s), {passages} passage(s), {errors} problem(s)"
+        + (f", {len(result.skipped)} file(s) would be skipped" if result.skipped else ""),
+        file=out,
+    )
+    if errors and not args.skip_bad:
+        return EXIT_KNOWLEDGE
+    return EXIT_OK if result.documents else EXIT_KNOWLEDGE
+
+
+def _ask(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
+    if not 1 <= args.top <= MAX_RESULTS:
+        raise UsageError(f"--top must be between 1 and {MAX_RESULTS}, got {args.top}")
+    doc_id = None
+    if args.doc is not None:
+        document = snapshot.document(args.doc)
+        if document is None:
+            raise UsageError(f"no document {args.doc!r}; see 'python -m bot sources'")
+        doc_id = document.doc_id
+    if (args.question is None) == (args.questions is None):
+        raise UsageError("give a QUESTION or --questions FILE (not both)")
+    if args.questions is not None:
+        for question in _read_questions(args.questions):
+            answer = snapshot.ask(question, top=args.top, doc_id=doc_id)
+            _print_answer(answer, args.json, out)
+        return EXIT_OK
+    _print_answer(snapshot.ask(args.question, top=args.top, doc_id=doc_id), args.json, out)
+    return EXIT_OK
+
+
+def _read_questions(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8") from exc
+    questions = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+            raise UsageError(f"{path}:{number}: expected an object with a 'question' string")
+        questions.append(record["question"])
+    return questions
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The documented JSON shape of an answer."""
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "status": answer.status.value,
+        "passages": [
+            {
+                "doc_id": r.document.doc_id,
+                "title": r.document.meta.title,
+                "author": r.document.meta.author,
+                "publisher": r.document.meta.publisher,
+                "url": r.document.meta.url,
+                "paragraph": r.passage.paragraph,
+                "text": r.passage.text,
+                "quote": r.quote.text,
+                "score": round(r.score, 6),
+                "link": quote_link(r.document, r.quote.text),
+            }
+            for r in answer.results
+        ],
+        "elapsed_ms": round(answer.elapsed_ms, 3),
+    }
+
+
+_MESSAGES = {
+    Status.NOT_FOUND: "The knowledge base doesn't answer that. Try 'python -m bot sources' to see what it covers.",
+    Status.EMPTY: "Ask a question in words, for example: who wrote the article?",
+    Status.TOO_LONG: "That question is too long; ask it in under 500 characters.",
+    Status.UNKNOWN_DOCUMENT: "No such document; see 'python -m bot sources'.",
+}
+
+
+def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False), file=out)
+        return
+    if not answer.answered:
+        print(_MESSAGES[answer.status], file=out)
+        return
+    bold = out.isatty()
+    for rank, result in enumerate(answer.results, 1):
+        text = result.quote.text
+        if bold:
+            pieces, last = [], 0
+            for span in result.quote.highlights:
+                pieces += [text[last : span.start], "\033[1m", text[span.start : span.end], "\033[0m"]
+                last = span.end
+            text = "".join(pieces) + text[last:]
+        print(f"{rank}. “{text}”", file=out)
+        print(f"   {citation(result.document, result.passage)}", file=out)
+        link = quote_link(result.document, result.quote.text)
+        if link:
+            print(f"   {link}", file=out)
+        print(file=out)
+
+
+def _sources(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
+    rows = []
+    for document in snapshot.documents:
+        start, end = snapshot.index.doc_ranges[document.doc_id]
+        paragraphs = {p.paragraph for p in snapshot.index.passages[start:end] if p.paragraph is not None}
+        rows.append(
+            {
+                "doc_id": document.doc_id,
+                "title": document.meta.title,
+                "author": document.meta.author,
+                "publisher": document.meta.publisher,
+                "url": document.meta.url,
+                "paragraphs": len(paragraphs),
+                "path": document.path,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False), file=out)
+        return EXIT_OK
+    for row in rows:
+        print(f"{row['doc_id']}: {row['title']}", file=out)
+        print(f"   {row['author']}, {row['publisher']}, {row['paragraphs']} paragraphs", file=out)
+        if row["url"]:
+            print(f"   {row['url']}", file=out)
+    return EXIT_OK

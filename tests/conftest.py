@@ -1,0 +1,44 @@
+"""Shared builders: small knowledge folders on disk and the shipped knowledge base."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.snapshot import Snapshot, build_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def front_matter(title: str = "A title", author: str = "A. Writer", publisher: str = "The Paper", **extra: str) -> str:
+    """A valid front-matter block with the given fields."""
+    lines = ["---", f"title: {title}", f"author: {author}", f"publisher: {publisher}"]
+    lines += [f"{key}: {value}" for key, value in extra.items()]
+    return "\n".join([*lines, "---", ""])
+
+
+def make_kb(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write a knowledge folder: name -> text (UTF-8) or raw bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def load_questions(name: str) -> list[dict]:
+    """A question set from tests/data."""
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Snapshot:
+    """The knowledge base the project ships."""
+    return build_snapshot(ROOT / "knowledge")

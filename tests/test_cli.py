@@ -1,0 +1,101 @@
+import io
+import json
+
+from bot.cli import main
+from tests.conftest import ROOT, front_matter, make_kb
+
+KB = str(ROOT / "knowledge")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_ask_prints_a_quote_and_its_citation():
+    code, out, _ = run("ask", "Who is Kishida's Indian counterpart?", "--knowledge", KB, "--top", "1")
+    assert code == 0
+    assert "Narendra Modi" in out
+    assert "Hugo Blewett-Mundy, “What does the new EU-Japan defence partnership actually mean?”, EUobserver, ¶18" in out
+
+
+def test_ask_json_has_the_documented_shape():
+    code, out, _ = run("ask", "When did Japan join the United Nations?", "--json", "--knowledge", KB)
+    assert code == 0
+    answer = json.loads(out)
+    assert set(answer) >= {"question", "answered", "passages", "elapsed_ms"}
+    assert answer["answered"] is True
+    passage = answer["passages"][0]
+    assert set(passage) >= {"doc_id", "title", "author", "publisher", "url", "paragraph", "text", "quote", "score"}
+    assert passage["quote"] in passage["text"]
+    assert passage["paragraph"] == 15
+
+
+def test_declined_question_in_json():
+    code, out, _ = run("ask", "give me a good ramen recipe pls", "--json", "--knowledge", KB)
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["answered"] is False
+    assert answer["passages"] == []
+
+
+def test_questions_file_prints_one_object_per_line(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Who wrote this article?", "id": 1}\n\n{"question": "ramen?"}\n')
+    code, out, _ = run("ask", "--questions", str(questions), "--json", "--knowledge", KB)
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["question"] for line in lines] == ["Who wrote this article?", "ramen?"]
+    assert [line["answered"] for line in lines] == [True, False]
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    for argv in (
+        ("ask",),
+        ("ask", "x", "--top", "11"),
+        ("ask", "--questions", str(bad)),
+        ("ask", "x", "--doc", "missing"),
+        ("frobnicate",),
+    ):
+        code, out, err = run(*argv, *(("--knowledge", KB) if argv[0] == "ask" else ()))
+        assert code == 2, argv
+        assert out == ""
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_knowledge_exits_1_and_skip_bad_loads_the_rest(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"good.md": front_matter() + "\nJapan text.\n", "bad.md": "---\ntitle: [x\n---\n"})
+    code, _, err = run("ask", "japan", "--knowledge", str(kb))
+    assert code == 1
+    assert err.startswith(f"{kb}/bad.md:")
+    code, out, err = run("ask", "japan", "--knowledge", str(kb), "--skip-bad")
+    assert code == 0
+    assert "Japan text." in out
+    assert f"skipped 1 bad file(s): {kb}/bad.md" in err
+
+
+def test_check_lists_problems_and_exits_1(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"good.md": front_matter() + "\nText.\n", "bad.md": "---\ntitle: T\n---\nBody\n"})
+    code, out, _ = run("check", "--knowledge", str(kb))
+    assert code == 1
+    assert f"{kb}/bad.md:3: missing required field 'author'" in out
+    assert "1 document(s)" in out
+    code, _, _ = run("check", "--knowledge", KB)
+    assert code == 0
+
+
+def test_missing_folder_exits_1(tmp_path):
+    code, _, err = run("sources", "--knowledge", str(tmp_path / "nope"))
+    assert code == 1
+    assert "does not exist" in err
+
+
+def test_sources_json():
+    code, out, _ = run("sources", "--json", "--knowledge", KB)
+    assert code == 0
+    (source,) = json.loads(out)
+    assert source["author"] == "Hugo Blewett-Mundy"
+    assert source["paragraphs"] == 20

@@ -1,0 +1,165 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.errors import KnowledgeError, Severity
+from bot.knowledge import MAX_FILE_BYTES, load_knowledge
+from bot.snapshot import build_snapshot
+from tests.conftest import front_matter, make_kb
+
+GOOD = front_matter() + "\nA paragraph of text.\n"
+
+
+def messages(folder: Path) -> list[str]:
+    return [str(p) for p in load_knowledge(folder).problems]
+
+
+def test_a_good_file_loads(tmp_path):
+    result = load_knowledge(make_kb(tmp_path / "kb", {"good.md": GOOD}))
+    assert [d.doc_id for d in result.documents] == ["good"]
+    assert result.problems == ()
+
+
+def test_bad_yaml_is_reported_with_its_line(tmp_path):
+    text = "---\ntitle: ok\nauthor: [unclosed\npublisher: P\n---\nBody.\n"
+    kb = make_kb(tmp_path / "kb", {"bad.md": text})
+    (line,) = messages(kb)
+    assert line.startswith(f"{kb}/bad.md:")
+    assert "bad YAML" in line
+    assert int(line.split(":")[1]) in (3, 4, 5)
+
+
+def test_missing_required_field_names_the_field(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": "---\ntitle: T\nauthor: A\n---\nBody.\n"})
+    assert messages(kb) == [f"{kb}/a.md:4: missing required field 'publisher'"]
+
+
+def test_wrong_types_unknown_fields_and_bad_urls(tmp_path):
+    text = "---\ntitle: [a, b]\nauthor: A\npublisher: P\nautor: typo\nurl: not a url\n---\nBody.\n"
+    kb = make_kb(tmp_path / "kb", {"a.md": text})
+    lines = messages(kb)
+    assert f"{kb}/a.md:2: field 'title' must be text, not a list" in lines
+    assert any(line.startswith(f"{kb}/a.md:5: unknown field 'autor'") for line in lines)
+    assert any(line.startswith(f"{kb}/a.md:6: field 'url' must start with http") for line in lines)
+    assert not any("missing required field 'title'" in line for line in lines)
+
+
+def test_empty_body(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": front_matter() + "\n\n   \n"})
+    assert messages(kb) == [f"{kb}/a.md:6: empty body: write the document's paragraphs after the front matter"]
+
+
+def test_no_front_matter_and_unclosed_front_matter(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": "Just text.\n", "b.md": "---\ntitle: T\n"})
+    lines = messages(kb)
+    assert lines[0].startswith(f"{kb}/a.md:1: no front matter")
+    assert lines[1].startswith(f"{kb}/b.md:1: front matter is not closed")
+
+
+def test_duplicate_ids(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"one/x.md": GOOD, "two/x.md": GOOD, "y.md": front_matter(id="x") + "\nText.\n"})
+    result = load_knowledge(kb)
+    assert len(result.documents) == 1
+    assert sum("duplicate document id 'x'" in str(p) for p in result.problems) == 2
+
+
+def test_not_utf8_binary_and_oversized(tmp_path):
+    kb = make_kb(
+        tmp_path / "kb",
+        {
+            "latin.md": GOOD.encode() + "caf\xe9\n".encode("latin-1"),
+            "bin.md": b"---\n\x00\x01\x02",
+            "big.md": GOOD.encode() + b"x" * (MAX_FILE_BYTES + 1),
+        },
+    )
+    lines = messages(kb)
+    assert (
+        f"{kb}/big.md:1: file is 2.0 MiB, over the 2 MiB limit for one document; split it into several files" in lines
+    )
+    assert f"{kb}/bin.md:2: binary file (NUL byte), not UTF-8 text" in lines
+    assert any(line.startswith(f"{kb}/latin.md:8: not UTF-8: byte 0xe9") for line in lines)
+
+
+def test_dangling_link_and_fifo_are_reported(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": GOOD})
+    (kb / "gone.md").symlink_to(kb / "missing.md")
+    os.mkfifo(kb / "pipe.md")
+    lines = messages(kb)
+    assert f"{kb}/gone.md:1: cannot read file: No such file or directory" in lines
+    assert f"{kb}/pipe.md:1: not a regular file" in lines
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": GOOD})
+    (kb / "a.md").chmod(0)
+    assert messages(kb) == [f"{kb}/a.md:1: cannot read file: Permission denied"]
+
+
+def test_symlink_outside_is_refused_and_inside_is_followed(tmp_path):
+    outside = make_kb(tmp_path / "outside", {"secret.md": GOOD})
+    kb = make_kb(tmp_path / "kb", {"real.md": GOOD})
+    (kb / "leak.md").symlink_to(outside / "secret.md")
+    (kb / "alias.md").symlink_to(kb / "real.md")
+    result = load_knowledge(kb)
+    assert f"{kb}/leak.md:1: symbolic link points outside the knowledge folder; not followed" in map(
+        str, result.problems
+    )
+    assert sorted(d.doc_id for d in result.documents) == ["alias", "real"]
+
+
+def test_hidden_temp_and_other_files_are_noticed_not_loaded(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": GOOD, ".hidden.md": GOOD, "a.md~": GOOD, "notes.txt": "x", "#a.md#": GOOD})
+    result = load_knowledge(kb)
+    assert [d.doc_id for d in result.documents] == ["a"]
+    assert result.errors == ()
+    notices = [str(p) for p in result.problems if p.severity is Severity.NOTICE]
+    assert len(notices) == 4
+    assert all(": note: " in n for n in notices)
+
+
+def test_our_cache_folder_is_ignored_silently(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": GOOD, ".cache/index.bin": b"\x00"})
+    assert load_knowledge(kb).problems == ()
+
+
+def test_anchors_and_aliases_are_refused(tmp_path):
+    bomb = "---\ntitle: &a T\nauthor: *a\npublisher: P\n---\nBody.\n"
+    kb = make_kb(tmp_path / "kb", {"a.md": bomb})
+    assert messages(kb) == [f"{kb}/a.md:2: YAML anchors and aliases are not allowed in front matter"]
+
+
+def test_scalars_keep_their_written_text(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": "---\ntitle: yes\nauthor: 2025\npublisher: null-press\n---\nBody.\n"})
+    (doc,) = load_knowledge(kb).documents
+    assert (doc.meta.title, doc.meta.author, doc.meta.publisher) == ("yes", "2025", "null-press")
+
+
+def test_a_bad_file_blocks_a_strict_load_but_not_skip_bad(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"good.md": GOOD, "bad.md": "no front matter"})
+    with pytest.raises(KnowledgeError) as raised:
+        build_snapshot(kb)
+    assert next(str(p) for p in raised.value.problems).startswith(f"{kb}/bad.md:1:")
+    snapshot = build_snapshot(kb, skip_bad=True)
+    assert [d.doc_id for d in snapshot.documents] == ["good"]
+    assert snapshot.skipped == (f"{kb}/bad.md",)
+
+
+def test_missing_folder_and_empty_folder(tmp_path):
+    with pytest.raises(NotADirectoryError):
+        load_knowledge(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(KnowledgeError) as raised:
+        build_snapshot(tmp_path / "empty")
+    assert "no knowledge files" in str(raised.value)
+
+
+def test_unchanged_documents_are_reused_on_reload(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": GOOD, "b.md": GOOD})
+    first = build_snapshot(kb)
+    (kb / "b.md").write_text(GOOD + "\nMore text.\n", encoding="utf-8")
+    second = build_snapshot(kb, previous=first)
+    assert second.reused == 1
+    assert second.document("a") is first.document("a")
+    assert second.document("b") is not first.document("b")

@@ -1,0 +1,93 @@
+from bot.text import clean_question, has_words, split_sentences
+
+
+def sentences(text: str) -> list[str]:
+    return [span.of(text) for span in split_sentences(text)]
+
+
+def test_empty_and_blank_text_have_no_sentences():
+    assert sentences("") == []
+    assert sentences("   \n  ") == []
+
+
+def test_hyphens_and_numbers_never_end_a_sentence():
+    text = "The EU-Japan deal took effect on 1 January 2025. It follows the post-1945 order. A U-turn came in 2022."
+    assert sentences(text) == [
+        "The EU-Japan deal took effect on 1 January 2025.",
+        "It follows the post-1945 order.",
+        "A U-turn came in 2022.",
+    ]
+
+
+def test_closing_quotes_stay_with_their_sentence():
+    text = 'He called it a threat to "the very foundations of the order." Then he left. She said “yes.” Fine.'
+    assert sentences(text) == [
+        'He called it a threat to "the very foundations of the order."',
+        "Then he left.",
+        "She said “yes.”",
+        "Fine.",
+    ]
+
+
+def test_dashes_do_not_split():
+    text = "The late Shinzo Abe — the longest-serving prime minister — acted. Fumio Kishida - who served – reacted."
+    assert sentences(text) == [
+        "The late Shinzo Abe — the longest-serving prime minister — acted.",
+        "Fumio Kishida - who served – reacted.",
+    ]
+
+
+def test_abbreviations_initials_and_decimals():
+    assert sentences("Dr. Smith met Mr. Jones on Jan. 5. They talked.") == [
+        "Dr. Smith met Mr. Jones on Jan. 5.",
+        "They talked.",
+    ]
+    assert sentences("J. R. R. Tolkien wrote it. It cost 3.5 bn. Really?") == [
+        "J. R. R. Tolkien wrote it.",
+        "It cost 3.5 bn.",
+        "Really?",
+    ]
+    assert sentences("In the U.S. Army it was. The U.S. The end.") == [
+        "In the U.S. Army it was.",
+        "The U.S.",
+        "The end.",
+    ]
+
+
+def test_question_mark_inside_a_sentence_followed_by_lower_case():
+    assert sentences('He asked "why?" and left. Done.') == ['He asked "why?" and left.', "Done."]
+
+
+def test_list_items_on_their_own_lines():
+    assert sentences("Three points:\n- one\n- two") == ["Three points:", "- one", "- two"]
+
+
+def test_spans_are_offsets_into_the_original_text():
+    text = "  First one.   Second one!  "
+    spans = split_sentences(text, 2, len(text))
+    assert [text[s.start : s.end] for s in spans] == ["First one.", "Second one!"]
+
+
+def test_clean_question_strips_discord_markup():
+    raw = "<@123> <@!45> <@&6> <#7> @everyone @here hey **who** wrote _this_ [article](https://x.y/z)? https://t.co/x"
+    assert clean_question(raw) == "hey who wrote this article ?"
+
+
+def test_clean_question_removes_invisible_and_control_characters():
+    assert clean_question("who\u200b wrote\u202e this\x00\x07?") == "who wrote this ?"
+
+
+def test_clean_question_keeps_code_text_but_not_fences():
+    assert clean_question("```python\nwhat is Article 9\n```") == "what is Article 9"
+    assert clean_question("what is `Article 9`?") == "what is Article 9 ?"
+
+
+def test_clean_question_normalises_full_width_letters():
+    assert clean_question("ｊａｐａｎ") == "japan"
+
+
+def test_has_words():
+    assert has_words("japan?")
+    assert has_words("2022")
+    assert not has_words("?!… ***")
+    assert not has_words("")

@@ -1,0 +1,233 @@
+"""Start-up configuration from the environment and ``.env``, validated all at once.
+
+Every mistake becomes one line naming the variable and what is wrong, so a moderator can
+fix them in one go; the token is held in a ``Secret`` that never prints its value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+__all__ = ["LOG_LEVELS", "VARIABLES", "Secret", "Settings", "load_settings", "settings_from_environment"]
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Every variable, in the order .env.example explains them (mistakes are reported in this order).
+VARIABLES = (
+    "DISCORD_TOKEN",
+    "KNOWLEDGE_DIR",
+    "SKIP_BAD_FILES",
+    "INDEX_CACHE_DIR",
+    "ANSWER_CHANNEL_IDS",
+    "MOD_ROLE_IDS",
+    "MOD_LOG_CHANNEL_ID",
+    "DEV_GUILD_ID",
+    "LOG_LEVEL",
+    "COOLDOWN_QUESTIONS",
+    "COOLDOWN_SECONDS",
+    "SUMMARY_COOLDOWN_QUESTIONS",
+    "SUMMARY_COOLDOWN_SECONDS",
+    "MAX_PENDING_QUESTIONS",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+)
+_SNOWFLAKE = re.compile(r"^\d{1,20}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Secret:
+    """A value that must never reach a log line, an error message or a repr."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The actual value, for the one place that needs it (logging in to Discord)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: Secret
+    knowledge_dir: Path = Path("knowledge")
+    answer_channel_ids: frozenset[int] = frozenset()
+    mod_role_ids: frozenset[int] = frozenset()
+    dev_guild_id: int | None = None
+    mod_log_channel_id: int | None = None
+    log_level: str = "INFO"
+    cooldown_questions: int = 4
+    cooldown_seconds: float = 30.0
+    summary_cooldown_questions: int = 2
+    summary_cooldown_seconds: float = 30.0
+    skip_bad_files: bool = False
+    cache_dir: Path | None = None
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    max_pending_questions: int = 100
+    api_base: str | None = None
+    gateway_url: str | None = None
+
+    @property
+    def wants_message_content(self) -> bool:
+        """The privileged intent is only needed to read every message of answer channels."""
+        return bool(self.answer_channel_ids)
+
+
+def settings_from_environment(env_file: str | os.PathLike[str] = ".env") -> Settings:
+    """Settings from ``os.environ`` layered over the ``.env`` file (the environment wins)."""
+    values: dict[str, str] = {}
+    if Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return load_settings(values)
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Validate a mapping of variables; raises ConfigError with one line per mistake."""
+    errors: list[str] = []
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    token = get("DISCORD_TOKEN")
+    if not token:
+        errors.append("DISCORD_TOKEN: missing; copy the bot token from the Developer Portal into .env")
+    elif not _TOKEN.match(token):
+        errors.append("DISCORD_TOKEN: does not look like a bot token (expected three dot-separated parts)")
+
+    knowledge = Path(get("KNOWLEDGE_DIR") or "knowledge")
+    if not knowledge.exists():
+        errors.append(f"KNOWLEDGE_DIR: folder {str(knowledge)!r} does not exist")
+    elif not knowledge.is_dir():
+        errors.append(f"KNOWLEDGE_DIR: {str(knowledge)!r} is not a folder")
+    elif not os.access(knowledge, os.R_OK | os.X_OK):
+        errors.append(f"KNOWLEDGE_DIR: folder {str(knowledge)!r} cannot be read")
+
+    def ids(name: str) -> frozenset[int]:
+        raw = get(name)
+        found: set[int] = set()
+        for item in re.split(r"[\s,]+", raw):
+            if not item:
+                continue
+            if not _SNOWFLAKE.match(item) or int(item) >= 2**64:
+                errors.append(f"{name}: {item[:30]!r} is not a Discord id (digits only, comma-separated)")
+                continue
+            found.add(int(item))
+        return frozenset(found)
+
+    def one_id(name: str) -> int | None:
+        raw = get(name)
+        if not raw:
+            return None
+        if not _SNOWFLAKE.match(raw) or int(raw) >= 2**64:
+            errors.append(f"{name}: {raw[:30]!r} is not a Discord id (digits only)")
+            return None
+        return int(raw)
+
+    def number(name: str, default: float, low: float, high: float, *, whole: bool = True) -> float:
+        raw = get(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw) if whole else float(raw)
+        except ValueError:
+            kind = "a whole number" if whole else "a number"
+            errors.append(f"{name}: {raw[:30]!r} is not {kind}")
+            return default
+        if not low <= value <= high:
+            errors.append(f"{name}: {value} is out of range ({low:g} to {high:g})")
+            return default
+        return value
+
+    def flag(name: str) -> bool:
+        raw = get(name).lower()
+        if raw in _TRUE:
+            return True
+        if raw not in _FALSE:
+            errors.append(f"{name}: {raw[:30]!r} is not true or false")
+        return False
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        errors.append(f"LOG_LEVEL: {level[:30]!r} is not one of {', '.join(LOG_LEVELS)}")
+        level = "INFO"
+
+    shard_count = get("SHARD_COUNT")
+    count = int(number("SHARD_COUNT", 0, 1, 10_000)) if shard_count else None
+    shard_ids: tuple[int, ...] | None = None
+    if get("SHARD_IDS"):
+        parsed = []
+        for item in re.split(r"[\s,]+", get("SHARD_IDS")):
+            if item and not item.isdigit():
+                errors.append(f"SHARD_IDS: {item[:30]!r} is not a shard number")
+            elif item:
+                parsed.append(int(item))
+        shard_ids = tuple(sorted(set(parsed)))
+        if count is None:
+            errors.append("SHARD_IDS: needs SHARD_COUNT, the total number of shards across all processes")
+        elif any(i >= count for i in shard_ids):
+            errors.append(f"SHARD_IDS: every shard number must be below SHARD_COUNT ({count})")
+
+    def url(name: str, schemes: tuple[str, ...]) -> str | None:
+        raw = get(name)
+        if not raw:
+            return None
+        if not re.match(rf"^(?:{'|'.join(schemes)})://[^\s]+$", raw):
+            errors.append(f"{name}: {raw[:60]!r} is not a {' or '.join(schemes)} URL")
+            return None
+        return raw.rstrip("/")
+
+    cache = get("INDEX_CACHE_DIR")
+    settings = Settings(
+        token=Secret(token),
+        knowledge_dir=knowledge,
+        answer_channel_ids=ids("ANSWER_CHANNEL_IDS"),
+        mod_role_ids=ids("MOD_ROLE_IDS"),
+        dev_guild_id=one_id("DEV_GUILD_ID"),
+        mod_log_channel_id=one_id("MOD_LOG_CHANNEL_ID"),
+        log_level=level,
+        cooldown_questions=int(number("COOLDOWN_QUESTIONS", 4, 1, 1000)),
+        cooldown_seconds=number("COOLDOWN_SECONDS", 30.0, 1, 86_400, whole=False),
+        summary_cooldown_questions=int(number("SUMMARY_COOLDOWN_QUESTIONS", 2, 1, 1000)),
+        summary_cooldown_seconds=number("SUMMARY_COOLDOWN_SECONDS", 30.0, 1, 86_400, whole=False),
+        skip_bad_files=flag("SKIP_BAD_FILES"),
+        cache_dir=Path(cache) if cache else None,
+        shard_count=count,
+        shard_ids=shard_ids,
+        max_pending_questions=int(number("MAX_PENDING_QUESTIONS", 100, 1, 100_000)),
+        api_base=url("DISCORD_API_BASE", ("http", "https")),
+        gateway_url=url("DISCORD_GATEWAY_URL", ("ws", "wss")),
+    )
+    if errors:
+        position = {name: i for i, name in enumerate(VARIABLES)}
+        raise ConfigError(sorted(errors, key=lambda line: position.get(line.split(":", 1)[0], len(VARIABLES))))
+    return settings

@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(ask)
 
+    run = sub.add_parser("run", help="start the Discord bot (configuration from the environment and .env)")
+    run.add_argument("--env-file", default=".env", help="file of KEY=value lines (default: .env)")
+
     sources = sub.add_parser("sources", help="list the documents")
     sources.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(sources)
@@ -73,6 +76,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         args = _parser().parse_args(argv)
         if args.command == "check":
             return _check(args, out)
+        if args.command == "run":
+            return _run(args, err)
         snapshot = _load(args, err)
         if args.command == "ask":
             return _ask(args, snapshot, out)
@@ -87,6 +92,41 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except NotADirectoryError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_KNOWLEDGE
+
+
+def _run(args: argparse.Namespace, err: TextIO) -> int:
+    """Validate everything before connecting, then hand over to the Discord adapter."""
+    import asyncio
+    import logging
+
+    from bot.config import settings_from_environment
+    from bot.errors import ConfigError
+    from bot.library import KnowledgeBase
+    from bot.log import setup_logging
+
+    try:
+        settings = settings_from_environment(args.env_file)
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(f"config error: {line}", file=err)
+        return EXIT_USAGE
+    setup_logging(settings.log_level, [settings.token.reveal()])
+    log = logging.getLogger("bot")
+    kb = KnowledgeBase(settings.knowledge_dir, skip_bad=settings.skip_bad_files)
+    report = kb.load()
+    if not report.ok:
+        log.error("cannot start: the knowledge base did not load")
+        for problem in report.errors:
+            print(problem, file=err)
+        if report.error:
+            print(report.error, file=err)
+        return EXIT_KNOWLEDGE
+    log.info("%s", report.summary_line())
+    for problem in report.errors:
+        log.warning("skipped: %s", problem)
+    from bot.adapter.client import serve  # discord is imported only when the bot really runs
+
+    return asyncio.run(serve(kb, settings))
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:
@@ -217,8 +257,6 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
 def _sources(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
     rows = []
     for document in snapshot.documents:
-        start, end = snapshot.index.doc_ranges[document.doc_id]
-        paragraphs = {p.paragraph for p in snapshot.index.passages[start:end] if p.paragraph is not None}
         rows.append(
             {
                 "doc_id": document.doc_id,
@@ -226,7 +264,7 @@ def _sources(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
                 "author": document.meta.author,
                 "publisher": document.meta.publisher,
                 "url": document.meta.url,
-                "paragraphs": len(paragraphs),
+                "paragraphs": snapshot.paragraph_count(document),
                 "path": document.path,
             }
         )

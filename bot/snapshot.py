@@ -20,6 +20,7 @@ from bot.index import Bm25Params, Index, TermBundle, bundle_terms
 from bot.knowledge import LoadResult, load_knowledge
 from bot.passages import Passage, split_passages
 from bot.spelling import Speller
+from bot.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 from bot.tokenizer import Analyzer
 
 __all__ = ["Snapshot", "build_snapshot"]
@@ -39,6 +40,7 @@ class Snapshot:
     index_ms: float = 0.0
     reused: int = 0
     analyzed: Mapping[tuple[str, str], tuple[tuple[Passage, ...], TermBundle]] = field(default_factory=dict, repr=False)
+    ranked: Mapping[tuple[str, str], tuple[SummarySentence, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -55,6 +57,18 @@ class Snapshot:
     def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
         """Answer a question from this snapshot."""
         return answer_question(question, self.index, self.analyzer, self.speller, top=top, doc_id=doc_id)
+
+    def summarize(self, document: Document, *, sentences: int = DEFAULT_SENTENCES, topic: str | None = None) -> Summary:
+        """A document's summary; without a topic it comes from the ranking made at load time."""
+        ranked = self.ranked.get((document.doc_id, document.digest))
+        return summarize(
+            document, self.index, self.analyzer, self.speller, sentences=sentences, topic=topic, ranked=ranked
+        )
+
+    def paragraph_count(self, document: Document) -> int:
+        """Number of body paragraphs (a long paragraph cut into passages counts once)."""
+        start, end = self.index.doc_ranges[document.doc_id]
+        return len({p.paragraph for p in self.index.passages[start:end] if p.paragraph is not None})
 
 
 def build_snapshot(
@@ -100,6 +114,13 @@ def build_snapshot(
     parts = [analyzed[(d.doc_id, d.digest)] for d in loaded.documents]
     index = Index.build(loaded.documents, [p for p, _ in parts], [b for _, b in parts], params)
     speller = Speller(index.vocab, {t: index.doc_freq(i) for t, i in index.vocab.items()})
+    # Summary rankings depend on the whole index's IDF only slightly: reuse an unchanged
+    # document's ranking rather than recomputing every document on every reload.
+    previous_ranked = previous.ranked if previous and previous.analyzer == analyzer else {}
+    ranked: dict[tuple[str, str], tuple[SummarySentence, ...]] = {}
+    for document, (passages, _) in zip(loaded.documents, parts, strict=True):
+        key = (document.doc_id, document.digest)
+        ranked[key] = previous_ranked.get(key) or rank_sentences(passages, index, analyzer)
     index_ms = (time.perf_counter() - started) * 1000
     return Snapshot(
         root=os.fspath(root),
@@ -112,4 +133,5 @@ def build_snapshot(
         index_ms=index_ms,
         reused=reused,
         analyzed=analyzed,
+        ranked=ranked,
     )

@@ -1,0 +1,164 @@
+"""The serving knowledge base: one current Snapshot, replaced whole by reloads.
+
+Reloads build the next snapshot in a worker thread, so the event loop keeps answering from
+the current one, then swap a single reference. A failed reload changes nothing. One reload
+runs at a time; a second request while one runs is told so instead of queueing behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import DEFAULT_RESULTS, Answer
+from bot.errors import KnowledgeError, KnowledgeProblem, Severity
+from bot.snapshot import Snapshot, build_snapshot
+from bot.summary import DEFAULT_SENTENCES, Summary
+
+__all__ = ["OFFLOAD_PASSAGES", "KnowledgeBase", "ReloadReport"]
+
+log = logging.getLogger(__name__)
+
+# From this many passages on, answering runs in a worker thread so a slow question cannot
+# stall the event loop (below it, answering takes well under a millisecond).
+OFFLOAD_PASSAGES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What a load or reload did, for the moderator who asked and for the logs."""
+
+    ok: bool
+    busy: bool = False
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    documents: int = 0
+    passages: int = 0
+    passages_before: int = 0
+    problems: tuple[KnowledgeProblem, ...] = ()
+    skipped: tuple[str, ...] = ()
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+    @property
+    def errors(self) -> tuple[KnowledgeProblem, ...]:
+        """Problems that kept files out (or, on failure, that stopped the reload)."""
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    def summary_line(self) -> str:
+        """One line for logs: outcome, counts and timing."""
+        if self.busy:
+            return "reload skipped: another reload is running"
+        if not self.ok:
+            return f"reload failed in {self.elapsed_ms:.0f} ms: {self.error or f'{len(self.errors)} problem(s)'}"
+        return (
+            f"reload ok in {self.elapsed_ms:.0f} ms: {self.documents} documents, {self.passages} passages "
+            f"(was {self.passages_before}); added {len(self.added)}, changed {len(self.changed)}, "
+            f"removed {len(self.removed)}, skipped {len(self.skipped)}"
+        )
+
+
+def _diff(before: Snapshot | None, after: Snapshot) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    old = {d.doc_id: d.digest for d in before.documents} if before else {}
+    new = {d.doc_id: d.digest for d in after.documents}
+    added = tuple(sorted(k for k in new if k not in old))
+    removed = tuple(sorted(k for k in old if k not in new))
+    changed = tuple(sorted(k for k in new if k in old and old[k] != new[k]))
+    return added, changed, removed
+
+
+class KnowledgeBase:
+    """Holds the current snapshot and replaces it atomically on reload."""
+
+    def __init__(self, root: str | os.PathLike[str], *, skip_bad: bool = False) -> None:
+        self.root = Path(root)
+        self.skip_bad = skip_bad
+        self._snapshot: Snapshot | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot serving right now (one attribute read: always consistent)."""
+        if self._snapshot is None:
+            raise RuntimeError("the knowledge base has not been loaded")
+        return self._snapshot
+
+    @property
+    def loaded(self) -> bool:
+        """True once a snapshot is serving."""
+        return self._snapshot is not None
+
+    @property
+    def reloading(self) -> bool:
+        """True while a reload is being built."""
+        return self._lock.locked()
+
+    def load(self) -> ReloadReport:
+        """Build and install a snapshot synchronously (start-up and command line)."""
+        return self._rebuild()
+
+    async def reload(self) -> ReloadReport:
+        """Rebuild off the event loop and swap; a concurrent call returns a busy report."""
+        if self._lock.locked():
+            return ReloadReport(ok=False, busy=True)
+        async with self._lock:
+            return await asyncio.to_thread(self._rebuild)
+
+    def _rebuild(self) -> ReloadReport:
+        started = time.perf_counter()
+        before = self._snapshot
+        passages_before = before.index.size if before else 0
+
+        def failed(error: str | None, problems: tuple[KnowledgeProblem, ...] = ()) -> ReloadReport:
+            elapsed = (time.perf_counter() - started) * 1000
+            return ReloadReport(
+                ok=False, problems=problems, passages_before=passages_before, elapsed_ms=elapsed, error=error
+            )
+
+        try:
+            after = build_snapshot(self.root, skip_bad=self.skip_bad, previous=before)
+        except KnowledgeError as exc:
+            return failed(None, exc.problems)
+        except (NotADirectoryError, OSError) as exc:
+            return failed(str(exc))
+        self._snapshot = after  # the swap: readers see the old or the new snapshot, never a mix
+        added, changed, removed = _diff(before, after)
+        return ReloadReport(
+            ok=True,
+            added=added,
+            changed=changed,
+            removed=removed,
+            documents=len(after.documents),
+            passages=after.index.size,
+            passages_before=passages_before,
+            problems=after.problems,
+            skipped=after.skipped,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    async def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
+        """Answer from the current snapshot, in a worker thread when the index is large."""
+        snapshot = self.snapshot
+        if snapshot.index.size >= OFFLOAD_PASSAGES:
+            return await asyncio.to_thread(snapshot.ask, question, top=top, doc_id=doc_id)
+        return snapshot.ask(question, top=top, doc_id=doc_id)
+
+    async def summarize(
+        self, doc_id: str, *, sentences: int = DEFAULT_SENTENCES, topic: str | None = None
+    ) -> Summary | None:
+        """A summary from the current snapshot, or None if the document is gone.
+
+        Topic summaries of large knowledge bases run in a worker thread.
+        """
+        snapshot = self.snapshot
+        document = snapshot.document(doc_id)
+        if document is None:
+            return None
+        if topic and snapshot.index.size >= OFFLOAD_PASSAGES:
+            return await asyncio.to_thread(snapshot.summarize, document, sentences=sentences, topic=topic)
+        return snapshot.summarize(document, sentences=sentences, topic=topic)

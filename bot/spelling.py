@@ -21,6 +21,12 @@ from collections.abc import Iterable, Iterator
 __all__ = ["Speller", "osa_distance", "spelling_variants"]
 
 _ALPHA = re.compile(r"^[a-z]+$")
+# Endings that turn one member of a word family into another, as Snowball stems leave them
+# ("ukrain"+"ian", "japan"+"es", "react"+"ion", "partner"+"ship"); "counter"+"part" is no family.
+_SUFFIXES = frozenset(
+    "s es e i y ed er ers or ors ing ion ions ation ations ive iv ist ists ism al ali ly ity iti "
+    "ment ments ness ship ships ian ians an ans ese ic ical ish hood ful less ance ence ant ent".split()
+)
 
 # (pattern, replacement) pairs between British and American spelling, each way round.
 _VARIANT_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -108,17 +114,18 @@ class Speller:
         """Vocabulary terms of the same word family: one is a prefix of the other.
 
         Snowball stems "reaction" to reaction but "reacted" to react, and "Ukrainian" to
-        ukrainian but "Ukraine" to ukrain; a shared prefix of at least ``shortest`` letters
-        that is a whole term on one side ties them. Callers give these a reduced weight.
+        ukrainian but "Ukraine" to ukrain; a whole term of at least ``shortest`` letters that
+        the other term extends by a derivational ending ties them. Callers give these a
+        reduced weight.
         """
         if len(term) < shortest or not _ALPHA.match(term):
             return []
-        found = [term[:n] for n in range(shortest, len(term)) if term[:n] in self._known]
+        found = [term[:n] for n in range(shortest, len(term)) if term[:n] in self._known and term[n:] in _SUFFIXES]
         start = bisect.bisect_right(self._sorted, term)
         for candidate in self._sorted[start : start + 200]:
             if not candidate.startswith(term):
                 break
-            if len(candidate) - len(term) <= 4:
+            if candidate[len(term) :] in _SUFFIXES:
                 found.append(candidate)
         return found
 

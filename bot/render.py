@@ -1,0 +1,398 @@
+"""Answers, summaries and reports -> Discord message payloads, as plain data.
+
+Pure functions, no discord import: the adapter only turns a ``Reply`` into a discord.py
+call. Every payload stays inside Discord's limits whatever the documents and the question:
+text is shortened at a sentence boundary, else at a word boundary, with an ellipsis and a
+"more in ¶N" pointer, never mid-word and never by dropping the citation. Document and user
+text is Markdown-escaped, so Discord shows the document's words exactly, and mention
+syntax is escaped too, so nothing could ping even if ``allowed_mentions`` were forgotten
+(it is set to none on every payload anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answer import MAX_QUESTION_CHARS, Answer, Result, Status
+from bot.citations import paragraph_label, quote_link
+from bot.documents import Document
+from bot.errors import KnowledgeProblem
+from bot.library import ReloadReport
+from bot.summary import Summary, SummarySentence, SummaryStatus
+from bot.text import Span
+
+__all__ = [
+    "LIMITS",
+    "Reply",
+    "discord_length",
+    "escape_markdown",
+    "render_answer",
+    "render_help",
+    "render_notice",
+    "render_overview",
+    "render_reload",
+    "render_sources",
+    "render_summary",
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Discord's documented message and embed limits (characters)."""
+
+    content: int = 2000
+    title: int = 256
+    description: int = 4096
+    field_name: int = 256
+    field_value: int = 1024
+    footer: int = 2048
+    author: int = 256
+    embed_total: int = 6000
+    embeds: int = 10
+    fields: int = 25
+
+
+LIMITS = Limits()
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
+ANSWER_COLOUR = 0x3B82F6
+SUMMARY_COLOUR = 0x10B981
+NOTICE_COLOUR = 0x6B7280
+WARNING_COLOUR = 0xF59E0B
+ERROR_COLOUR = 0xEF4444
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: optional content, embeds, and whether only the asker sees it."""
+
+    content: str | None = None
+    embeds: tuple[dict[str, Any], ...] = ()
+    ephemeral: bool = False
+    allowed_mentions: dict[str, list[str]] = field(default_factory=lambda: dict(NO_MENTIONS))
+
+    def to_message(self) -> dict[str, Any]:
+        """The JSON body of a message create (what Discord receives)."""
+        body: dict[str, Any] = {"allowed_mentions": self.allowed_mentions, "embeds": list(self.embeds)}
+        if self.content:
+            body["content"] = self.content
+        if self.ephemeral:
+            body["flags"] = 64
+        return body
+
+
+def discord_length(text: str) -> int:
+    """Length as Discord counts it (UTF-16 code units: never less than Python's len)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_ALWAYS = re.compile(r"([\\*_~|`<>\[\]()@#])")
+_LINE_START = re.compile(r"(?m)^(\s*)([-+>]|\d+(?=[.)]))")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape everything Discord would read as Markdown, a mention, an emoji or a link."""
+    text = _ALWAYS.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def _shorten_plain(text: str, limit: int) -> str:
+    """Fit plain text (titles, footers) at a word boundary with an ellipsis."""
+    if discord_length(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    while discord_length(cut) + 1 > limit:
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _styled(text: str, highlights: Sequence[Span], start: int, end: int) -> str:
+    """Escaped ``text[start:end]`` with highlighted words in bold, as a block quote."""
+    out: list[str] = []
+    position = start
+    for span in highlights:
+        if span.start < position or span.end > end:
+            continue
+        out.append(escape_markdown(text[position : span.start]))
+        out.append("**" + escape_markdown(text[span.start : span.end]) + "**")
+        position = span.end
+    out.append(escape_markdown(text[position:end]))
+    body = "".join(out)
+    return "> " + body.replace("\n", "\n> ")
+
+
+def fit_quote(
+    text: str, highlights: Sequence[Span], sentence_ends: Sequence[int], budget: int, pointer: str
+) -> tuple[str, bool]:
+    """The styled quote within ``budget`` characters, and whether it had to be shortened.
+
+    Tries the whole quote, then the longest run of whole sentences, then the longest run of
+    whole words; a shortened quote ends with an ellipsis and ``pointer`` ("more in ¶3").
+    """
+    whole = _styled(text, highlights, 0, len(text))
+    if discord_length(whole) <= budget:
+        return whole, False
+    tail = f" {ELLIPSIS} *({pointer})*"
+    cuts = [e for e in sentence_ends if 0 < e < len(text)]
+    words = [m.start() for m in re.finditer(r"\s+", text)]
+    for candidates in (sorted(cuts, reverse=True), sorted(words, reverse=True)):
+        for cut in candidates:
+            styled = _styled(text, highlights, 0, cut) + tail
+            if discord_length(styled) <= budget:
+                return styled, True
+    return "> " + tail.strip(), True
+
+
+def _embed_length(embed: dict[str, Any]) -> int:
+    total = discord_length(embed.get("title", "")) + discord_length(embed.get("description", ""))
+    total += discord_length(embed.get("footer", {}).get("text", ""))
+    total += discord_length(embed.get("author", {}).get("name", ""))
+    for item in embed.get("fields", []):
+        total += discord_length(item["name"]) + discord_length(item["value"])
+    return total
+
+
+def _footer(document: Document, label: str) -> str:
+    meta = document.meta
+    return _shorten_plain(f"{meta.author} · {meta.publisher} · {label}", LIMITS.footer)
+
+
+def _result_embed(result: Result, budget: int) -> dict[str, Any]:
+    document, passage, quote = result.document, result.passage, result.quote
+    label = paragraph_label(passage)
+    ends = [s.end - quote.start for s in passage.sentences if quote.start < s.end <= quote.end]
+    description, _ = fit_quote(quote.text, quote.highlights, ends, min(budget, LIMITS.description), f"more in {label}")
+    embed: dict[str, Any] = {
+        "title": _shorten_plain(escape_markdown(document.meta.title), LIMITS.title),
+        "description": description,
+        "footer": {"text": _footer(document, label)},
+        "color": ANSWER_COLOUR,
+    }
+    link = quote_link(document, quote.text)
+    if link and len(link) <= 2048:
+        embed["url"] = link
+    return embed
+
+
+def render_answer(answer: Answer, documents: Sequence[Document] = (), *, ephemeral: bool = False) -> Reply:
+    """The reply to a question: one embed per quoted passage, or a friendly decline."""
+    if answer.status is not Status.ANSWERED:
+        return _declined(answer, documents, ephemeral)
+    results = answer.results[: LIMITS.embeds]
+    overhead = sum(
+        discord_length(_shorten_plain(escape_markdown(r.document.meta.title), LIMITS.title))
+        + discord_length(_footer(r.document, paragraph_label(r.passage)))
+        for r in results
+    )
+    per_result = max(200, (LIMITS.embed_total - overhead - 50) // max(1, len(results)))
+    embeds = [_result_embed(result, per_result) for result in results]
+    while sum(_embed_length(e) for e in embeds) > LIMITS.embed_total and len(embeds) > 1:
+        embeds.pop()
+    return Reply(embeds=tuple(embeds), ephemeral=ephemeral)
+
+
+def _source_lines(documents: Sequence[Document], most: int = 5) -> str:
+    lines = [f"• {escape_markdown(_shorten_plain(d.meta.title, 200))}" for d in documents[:most]]
+    if len(documents) > most:
+        lines.append(f"• … and {len(documents) - most} more: see `/sources`")
+    return "\n".join(lines)
+
+
+def _declined(answer: Answer, documents: Sequence[Document], ephemeral: bool) -> Reply:
+    if answer.status is Status.EMPTY:
+        text = "Ask me a question in words, for example: `/ask question: Who wrote the article?`"
+        return render_notice("I need a question", text, ephemeral=True)
+    if answer.status is Status.TOO_LONG:
+        text = f"Please keep questions under {MAX_QUESTION_CHARS} characters: ask about one thing at a time."
+        return render_notice("That question is too long", text, ephemeral=True)
+    if answer.status is Status.UNKNOWN_DOCUMENT:
+        return render_notice("Unknown document", "I don't know that document. `/sources` lists them.", ephemeral=True)
+    text = "I couldn't find that in the knowledge base, so I won't guess."
+    if documents:
+        text += "\n\nWhat I can quote from:\n" + _source_lines(documents)
+    return render_notice("Not in the knowledge base", text, ephemeral=ephemeral)
+
+
+def render_notice(title: str, text: str, *, ephemeral: bool = False, colour: int = NOTICE_COLOUR) -> Reply:
+    """A short message in one embed (hints, refusals, apologies)."""
+    embed = {
+        "title": _shorten_plain(title, LIMITS.title),
+        "description": _shorten_plain(text, LIMITS.description),
+        "color": colour,
+    }
+    return Reply(embeds=(embed,), ephemeral=ephemeral)
+
+
+def _summary_lines(sentences: Sequence[SummarySentence], budget: int) -> str:
+    """Each sentence as a block quote with its ¶, all within ``budget`` characters.
+
+    A sentence that does not fit whole is shortened at a word boundary (with its "more in
+    ¶N" pointer); when there is no useful room left, a note says how many were left out.
+    """
+    note_room = 48
+    lines: list[str] = []
+    used = 0
+    for i, sentence in enumerate(sentences):
+        label = f"¶{sentence.paragraph}"
+        room = budget - used - (2 if lines else 0) - (note_room if i < len(sentences) - 1 else 0)
+        whole = f"{_styled(sentence.text, (), 0, len(sentence.text))} *({label})*"
+        if discord_length(whole) <= room:
+            line = whole
+        elif room >= 160:
+            line, _ = fit_quote(sentence.text, (), [len(sentence.text)], room, f"more in {label}")
+        else:
+            lines.append(f"*({len(sentences) - i} more sentence(s) did not fit)*")
+            break
+        lines.append(line)
+        used += discord_length(line) + (2 if len(lines) > 1 else 0)
+    return "\n\n".join(lines)
+
+
+def render_summary(summary: Summary, *, ephemeral: bool = False) -> Reply:
+    """A summary: each sentence quoted exactly with its ¶, and the citation in the footer."""
+    document = summary.document
+    if summary.status is SummaryStatus.NOT_FOUND:
+        text = f"“{escape_markdown(_shorten_plain(summary.topic or '', 200))}” isn't something this document covers."
+        return render_notice("Nothing on that topic", text, ephemeral=True)
+    if summary.status is SummaryStatus.EMPTY_TOPIC:
+        return render_notice("I need a topic", "Give the topic in words, for example `ukraine`.", ephemeral=True)
+    if summary.status is SummaryStatus.NO_SENTENCES:
+        return render_notice("Nothing to summarise", "This document has no full sentences to quote.", ephemeral=True)
+    title = f"Summary: {document.meta.title}"
+    if summary.topic:
+        title += f" (on “{summary.topic}”)"
+    title = _shorten_plain(escape_markdown(title), LIMITS.title)
+    footer = _footer(document, "sentences quoted as written, in order")
+    budget = min(LIMITS.description, LIMITS.embed_total - discord_length(title) - discord_length(footer) - 20)
+    embed: dict[str, Any] = {
+        "title": title,
+        "description": _summary_lines(summary.sentences, budget),
+        "footer": {"text": footer},
+        "color": SUMMARY_COLOUR,
+    }
+    if document.meta.url:
+        embed["url"] = document.meta.url
+    return Reply(embeds=(embed,), ephemeral=ephemeral)
+
+
+def render_overview(summaries: Sequence[Summary], *, ephemeral: bool = False) -> Reply:
+    """The whole knowledge base in one embed: each document's most central sentence."""
+    lines = []
+    for summary in summaries:
+        if not summary.sentences:
+            continue
+        sentence = summary.sentences[0]
+        head = f"**{escape_markdown(_shorten_plain(summary.document.meta.title, 200))}**"
+        quote, _ = fit_quote(sentence.text, (), [len(sentence.text)], 600, f"more in ¶{sentence.paragraph}")
+        lines.append(f"{head}\n{quote} *(¶{sentence.paragraph})*")
+    description = _join_within(lines, LIMITS.description - 60, "documents")
+    embed = {
+        "title": "What the knowledge base says, one sentence per document",
+        "description": description or "The knowledge base has no full sentences to quote.",
+        "footer": {"text": "Sentences quoted as written · /summary document:<name> for more"},
+        "color": SUMMARY_COLOUR,
+    }
+    return Reply(embeds=(embed,), ephemeral=ephemeral)
+
+
+def _join_within(lines: Sequence[str], budget: int, noun: str) -> str:
+    """Join lines with blank lines, stopping before the budget with a count of what is left."""
+    kept: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        if used + discord_length(line) + 2 > budget:
+            kept.append(f"… and {len(lines) - i} more {noun}")
+            break
+        kept.append(line)
+        used += discord_length(line) + 2
+    return "\n\n".join(kept)
+
+
+def render_sources(documents: Sequence[Document], paragraphs: Sequence[int], *, ephemeral: bool = False) -> Reply:
+    """The documents the bot can quote: title, author, publisher, paragraphs and link."""
+    lines = []
+    for document, count in zip(documents, paragraphs, strict=True):
+        meta = document.meta
+        line = (
+            f"**{escape_markdown(_shorten_plain(meta.title, 200))}**\n"
+            f"{escape_markdown(_shorten_plain(meta.author, 100))}, "
+            f"{escape_markdown(_shorten_plain(meta.publisher, 100))}"
+            f" · {count} paragraph{'s' if count != 1 else ''} · id `{document.doc_id}`"
+        )
+        if meta.url and len(meta.url) < 500:
+            line += f"\n<{meta.url}>"
+        lines.append(line)
+    embed = {
+        "title": f"Sources ({len(documents)} document{'s' if len(documents) != 1 else ''})",
+        "description": _join_within(lines, LIMITS.description - 60, "documents") or "No documents loaded.",
+        "color": NOTICE_COLOUR,
+    }
+    return Reply(embeds=(embed,), ephemeral=ephemeral)
+
+
+def _problem_block(problems: Sequence[KnowledgeProblem], budget: int) -> str:
+    lines = [str(p).replace("`", "'") for p in problems]
+    kept: list[str] = []
+    used = 8
+    for i, line in enumerate(lines):
+        line = _shorten_plain(line, 300)
+        if used + discord_length(line) + 1 > budget - 40:
+            kept.append(f"… and {len(lines) - i} more")
+            break
+        kept.append(line)
+        used += discord_length(line) + 1
+    return "```\n" + "\n".join(kept) + "\n```"
+
+
+def render_reload(report: ReloadReport) -> Reply:
+    """What a reload changed, or why it failed (always ephemeral: it is for the moderator)."""
+    if report.busy:
+        return render_notice(
+            "Reload already running", "Another reload is in progress; try again when it finishes.", ephemeral=True
+        )
+    if not report.ok:
+        text = "Still serving the previous knowledge base. Fix these and run `/reload` again:\n"
+        if report.error:
+            text += f"```\n{report.error.replace('`', chr(39))}\n```"
+        else:
+            text += _problem_block(report.errors, LIMITS.description - len(text))
+        return render_notice("Reload failed", text, ephemeral=True, colour=ERROR_COLOUR)
+
+    def names(ids: Sequence[str]) -> str:
+        shown = ", ".join(f"`{i}`" for i in ids[:15])
+        return shown + (f" and {len(ids) - 15} more" if len(ids) > 15 else "") if ids else "none"
+
+    text = (
+        f"**Added:** {names(report.added)}\n**Changed:** {names(report.changed)}\n"
+        f"**Removed:** {names(report.removed)}\n"
+        f"**Documents:** {report.documents} · **passages:** {report.passages_before} → {report.passages}"
+        f" · **time:** {report.elapsed_ms / 1000:.2f} s"
+    )
+    colour = SUMMARY_COLOUR
+    if report.skipped:
+        text += f"\n\nSkipped {len(report.skipped)} bad file(s):\n" + _problem_block(report.errors, 1500)
+        colour = WARNING_COLOUR
+    return render_notice("Knowledge base reloaded", text, ephemeral=True, colour=colour)
+
+
+def render_help(*, moderator: bool = False) -> Reply:
+    """One screen on what the bot does and how to ask."""
+    text = (
+        "I answer questions with **exact quotes** from the knowledge base, each credited to its author, "
+        "publication and paragraph. I never paraphrase; if the articles don't say it, I tell you so.\n\n"
+        "**/ask** `question` — the passages that answer it (`results` 1-5, `document` to search one, "
+        "`private` to see it alone)\n"
+        "**/summary** — a summary quoted sentence by sentence (`document`, `length` 1-10, `topic`)\n"
+        "**/sources** — the documents I can quote\n"
+        "**/help** — this screen\n\n"
+        "You can also mention me with a question: `@me who wrote the article?`"
+    )
+    if moderator:
+        text += "\n\n**/reload** — moderators: re-read the knowledge folder after editing it"
+    return render_notice("How to ask", text, ephemeral=True, colour=ANSWER_COLOUR)

@@ -1,0 +1,585 @@
+"""A small Discord on 127.0.0.1: REST and gateway, enough for the real discord.py client.
+
+The bot under test is the real discord.py client; only the far end is fake. Point it here
+with ``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` (see ``pointing_at``).
+Every REST request is recorded (method, path, JSON body) and every JSON body is validated
+against Discord's OpenAPI description; violations collect in ``spec_errors``.
+
+Faults for reliability tests: ``fail_next`` answers the next matching request with an HTTP
+error (429 with ``retry_after``, 500, 404 for an expired interaction token), and
+``drop_gateway`` closes the websocket with a chosen close code or invalidates the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from aiohttp import WSMsgType, web
+
+from tests.fakes.openapi import SpecValidator
+
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+READ_HISTORY = 1 << 16
+EVERYONE_PERMISSIONS = SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | (1 << 10)  # + view channel
+
+_ids = itertools.count(1_200_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    """A fresh id, as Discord sends them (a string)."""
+    return str(next(_ids))
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Recorded:
+    """One REST request the bot made."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int = 200
+
+
+@dataclass
+class Fault:
+    """An error to answer instead of the normal response."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
+class User:
+    """A person (or bot) in the fake world."""
+
+    id: str
+    username: str
+    bot: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "discriminator": "0",
+            "global_name": self.username,
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+
+class FakeDiscord:
+    """REST + gateway server; one guild with a few channels, one bot application."""
+
+    def __init__(self, token: str, *, validate: bool = True) -> None:
+        self.token = token
+        self.app_id = snowflake()
+        self.bot_user = User(self.app_id, "QuoteBot", bot=True)
+        self.guild_id = snowflake()
+        self.channel_id = snowflake()
+        self.answer_channel_id = snowflake()
+        self.mod_log_channel_id = snowflake()
+        self.mod_role_id = snowflake()
+        self.requests: list[Recorded] = []
+        self.spec_errors: list[str] = []
+        self.identifies: list[dict[str, Any]] = []
+        self.resumes: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.faults: list[Fault] = []
+        self._validator = SpecValidator.load() if validate else None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = 0
+        self._session_id = "fake-session"
+        self._runner: web.AppRunner | None = None
+        self._new_request = asyncio.Condition()
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @contextlib.contextmanager
+    def pointing_at(self) -> Iterator[None]:
+        """Point discord.py's REST base and gateway URL at this fake for the duration."""
+        old_base = discord.http.Route.BASE
+        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = self.base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    # -- REST --------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        body: dict[str, Any] | None = None,
+        *,
+        retry_after: float = 0,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` matching requests with an error."""
+        headers = {}
+        body = dict(body or {"message": "fake failure", "code": 0})
+        if status == 429:
+            body.setdefault("retry_after", retry_after)
+            body.setdefault("global", False)
+            headers = {
+                "Retry-After": str(retry_after),
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(retry_after),
+                "X-RateLimit-Bucket": "fake-bucket",
+                "X-RateLimit-Scope": "user",
+            }
+        self.faults.append(Fault(method.upper(), re.compile(pattern), status, body, headers, times))
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "application/json" and raw:
+                body = json.loads(raw)
+            elif raw:
+                body = {"_raw": raw[:200].decode("utf-8", "replace"), "_type": request.content_type}
+        token_auth = path.startswith(("/interactions/", "/webhooks/"))  # authorised by their own token
+        if not token_auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            return await self._record(request, path, body, 401, {"message": "401: Unauthorized", "code": 0})
+        for fault in self.faults:
+            if fault.method == request.method and fault.pattern.search(path) and fault.times > 0:
+                fault.times -= 1
+                return await self._record(request, path, body, fault.status, fault.body, fault.headers)
+        if self._validator is not None and isinstance(body, (dict, list)):
+            for problem in self._validator.validate(request.method, path, body):
+                self.spec_errors.append(f"{request.method} {path}: {problem}")
+        status, payload = self._route(request.method, path, body, dict(request.query))
+        return await self._record(request, path, body, status, payload)
+
+    async def _record(
+        self,
+        request: web.Request,
+        path: str,
+        body: Any,
+        status: int,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
+        async with self._new_request:
+            self.requests.append(Recorded(request.method, path, dict(request.query), body, status))
+            self._new_request.notify_all()
+        if status == 204:
+            return web.Response(status=204, headers=headers)
+        # Exactly "application/json": discord.py compares the header without parameters.
+        return web.Response(
+            body=json.dumps(payload).encode(),
+            status=status,
+            headers={**(headers or {}), "Content-Type": "application/json"},
+        )
+
+    def _route(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
+        app = self.app_id
+        if method == "GET" and path == "/users/@me":
+            return 200, self.bot_user.payload()
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return 200, {
+                "id": app,
+                "name": "QuoteBot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": User(snowflake(), "owner").payload(),
+                "verify_key": "0" * 64,
+                "team": None,
+                "flags": 0,
+                "interactions_endpoint_url": None,
+                "summary": "",
+            }
+        if method == "GET" and path in ("/gateway", "/gateway/bot"):
+            return 200, {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            }
+        match = re.fullmatch(rf"/applications/{app}(?:/guilds/(\d+))?/commands", path)
+        if match and method == "PUT":
+            key = match.group(1) or "global"
+            self.commands[key] = [dict(c, id=snowflake(), application_id=app, version=snowflake()) for c in body]
+            return 200, self.commands[key]
+        match = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
+        if match and method == "POST":
+            kind = body.get("type")
+            message = self._message(self.channel_id, self.bot_user, body.get("data", {}) or {})
+            response = {
+                "interaction": {
+                    "id": match.group(1),
+                    "type": 2,
+                    "response_message_id": message["id"],
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
+                }
+            }
+            if kind in (4, 5):
+                response["resource"] = {"type": kind, "message": message}
+            return 200, response
+        if re.fullmatch(rf"/webhooks/{app}/[^/]+(/messages/@original)?", path) and method in ("POST", "PATCH"):
+            return 200, self._message(self.channel_id, self.bot_user, body or {})
+        match = re.fullmatch(r"/channels/(\d+)/messages", path)
+        if match and method == "POST":
+            return 200, self._message(match.group(1), self.bot_user, body or {})
+        match = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
+        if match and method == "DELETE":
+            return 204, None
+        match = re.fullmatch(r"/channels/(\d+)", path)
+        if match and method == "GET":
+            return 200, self._channel(match.group(1), "mod-log")
+        if re.fullmatch(r"/channels/(\d+)/typing", path):
+            return 204, None
+        return 404, {"message": f"fake: no route for {method} {path}", "code": 0}
+
+    # -- payload builders ------------------------------------------------------------------
+
+    def _channel(self, channel_id: str, name: str) -> dict[str, Any]:
+        return {
+            "id": channel_id,
+            "type": 0,
+            "guild_id": self.guild_id,
+            "name": name,
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+
+    def _message(
+        self, channel_id: str, author: User, data: dict[str, Any], content: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "id": snowflake(),
+            "channel_id": channel_id,
+            "guild_id": self.guild_id,
+            "author": author.payload(),
+            "content": content if content is not None else data.get("content") or "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": data.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": data.get("flags", 0) or 0,
+            "components": [],
+        }
+
+    def _member(self, user: User, *, roles: list[str] | None = None, permissions: int | None = None) -> dict[str, Any]:
+        member: dict[str, Any] = {
+            "user": user.payload(),
+            "roles": roles or [],
+            "joined_at": now_iso(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "pending": False,
+        }
+        if permissions is not None:
+            member["permissions"] = str(permissions)
+        return member
+
+    def _guild(self) -> dict[str, Any]:
+        return {
+            "id": self.guild_id,
+            "name": "Test server",
+            "icon": None,
+            "owner_id": snowflake(),
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "system_channel_flags": 0,
+            "preferred_locale": "en-US",
+            "features": [],
+            "roles": [
+                {
+                    "id": self.guild_id,
+                    "name": "@everyone",
+                    "permissions": str(EVERYONE_PERMISSIONS),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                },
+                {
+                    "id": self.mod_role_id,
+                    "name": "Moderators",
+                    "permissions": str(EVERYONE_PERMISSIONS),
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": True,
+                    "flags": 0,
+                },
+            ],
+            "emojis": [],
+            "stickers": [],
+            "channels": [
+                self._channel(self.channel_id, "general"),
+                self._channel(self.answer_channel_id, "ask-here"),
+                self._channel(self.mod_log_channel_id, "mod-log"),
+            ],
+            "threads": [],
+            "members": [self._member(self.bot_user)],
+            "member_count": 3,
+            "joined_at": now_iso(),
+            "large": False,
+            "unavailable": False,
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+        }
+
+    # -- gateway -----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41_250}, "s": None, "t": None})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                op = payload.get("op")
+                if op == 1:
+                    await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif op == 2:
+                    await self._identify(ws, payload["d"])
+                elif op == 6:
+                    self.resumes.append(payload["d"])
+                    if payload["d"].get("token") != self.token:
+                        await ws.close(code=4004, message=b"Authentication failed")
+                        continue
+                    await self._send(ws, "RESUMED", {})
+        finally:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        self.identifies.append({k: v for k, v in data.items() if k != "token"})
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed")
+            return
+        ready = {
+            "v": 10,
+            "user": dict(self.bot_user.payload(), verified=True, mfa_enabled=False, flags=0),
+            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "session_id": self._session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.app_id, "flags": 0},
+            "shard": data.get("shard") or [0, 1],
+        }
+        await self._send(ws, "READY", ready)
+        await self._send(ws, "GUILD_CREATE", self._guild())
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self._sequence += 1
+        await ws.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event to every connected gateway session."""
+        for ws in list(self._sockets):
+            await self._send(ws, event, data)
+
+    async def drop_gateway(self, *, code: int | None = 4000, invalid_session: bool = False) -> None:
+        """Break the gateway: close with ``code`` (4000 is resumable) or invalidate the session."""
+        for ws in list(self._sockets):
+            if invalid_session:
+                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+                await ws.close(code=4000)
+            else:
+                await ws.close(code=code or 1000)
+
+    @property
+    def connected(self) -> int:
+        return len(self._sockets)
+
+    # -- what users do ---------------------------------------------------------------------
+
+    def person(self, name: str = "alice") -> User:
+        return User(snowflake(), name)
+
+    async def slash(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: User | None = None,
+        permissions: int = EVERYONE_PERMISSIONS,
+        roles: list[str] | None = None,
+        in_guild: bool = True,
+        autocomplete: str | None = None,
+    ) -> tuple[str, str]:
+        """Send a slash command (or an autocomplete for option ``autocomplete``); returns (id, token)."""
+        user = user or self.person()
+        interaction_id, token = snowflake(), f"tok-{snowflake()}"
+        kinds = {str: 3, int: 4, bool: 5}
+        opts = []
+        for key, value in (options or {}).items():
+            option = {"name": key, "type": kinds[type(value)], "value": value}
+            if key == autocomplete:
+                option["focused"] = True
+            opts.append(option)
+        command_id = next((c["id"] for c in self.commands.get("global", []) if c["name"] == name), snowflake())
+        data: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": self.app_id,
+            "type": 4 if autocomplete else 2,
+            "data": {"id": command_id, "name": name, "type": 1, "options": opts},
+            "channel_id": self.channel_id,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": str(EVERYONE_PERMISSIONS),
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "authorizing_integration_owners": {"0": self.guild_id} if in_guild else {"1": user.id},
+            "context": 0 if in_guild else 1,
+        }
+        if in_guild:
+            data["guild_id"] = self.guild_id
+            data["guild_locale"] = "en-US"
+            data["channel"] = self._channel(self.channel_id, "general")
+            data["member"] = self._member(user, roles=roles, permissions=permissions)
+        else:
+            data["user"] = user.payload()
+            data["channel"] = {"id": self.channel_id, "type": 1, "recipients": [user.payload()], "flags": 0}
+        await self.dispatch("INTERACTION_CREATE", data)
+        return interaction_id, token
+
+    async def say(
+        self,
+        content: str,
+        *,
+        user: User | None = None,
+        mention_bot: bool = False,
+        channel_id: str | None = None,
+        author_is_bot: bool = False,
+    ) -> dict[str, Any]:
+        """Post a message in the guild (optionally mentioning the bot); returns its payload."""
+        user = user or self.person()
+        user.bot = author_is_bot
+        text = f"<@{self.bot_user.id}> {content}" if mention_bot else content
+        message = self._message(channel_id or self.channel_id, user, {}, content=text)
+        message["member"] = {k: v for k, v in self._member(user).items() if k != "user"}
+        if mention_bot:
+            message["mentions"] = [dict(self.bot_user.payload(), member=self._member(self.bot_user))]
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    # -- what the bot did ---------------------------------------------------------------------
+
+    async def wait_for(self, predicate: Callable[[Recorded], bool], timeout: float = 10.0) -> Recorded:
+        """The first recorded request (past or future) that matches."""
+
+        async def find() -> Recorded:
+            async with self._new_request:
+                while True:
+                    for record in self.requests:
+                        if predicate(record):
+                            return record
+                    await self._new_request.wait()
+
+        return await asyncio.wait_for(find(), timeout)
+
+    def for_token(self, token: str) -> list[Recorded]:
+        """Requests answering the interaction with this token (callback, edits, follow-ups)."""
+        return [r for r in self.requests if f"/{token}" in r.path]
+
+    async def answer_to(self, token: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The message body that finally answered an interaction (response, edit or follow-up)."""
+
+        def final(record: Recorded) -> bool:
+            if f"/{token}" not in record.path or record.status >= 400:
+                return False
+            if record.path.endswith("/callback"):
+                return record.body.get("type") in (4, 8)
+            return True
+
+        record = await self.wait_for(final, timeout)
+        if record.path.endswith("/callback"):
+            return record.body.get("data") or {}
+        return record.body
+
+    def channel_posts(self, channel_id: str | None = None) -> list[Recorded]:
+        return [
+            r
+            for r in self.requests
+            if r.method == "POST" and r.path == f"/channels/{channel_id or self.channel_id}/messages"
+        ]

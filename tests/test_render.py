@@ -1,0 +1,139 @@
+"""Rendering stays inside Discord's limits, keeps quotes verbatim and never pings."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.errors import KnowledgeProblem
+from bot.library import ReloadReport
+from bot.render import (
+    LIMITS,
+    discord_length,
+    escape_markdown,
+    render_answer,
+    render_help,
+    render_overview,
+    render_reload,
+    render_sources,
+    render_summary,
+)
+from bot.snapshot import build_snapshot
+from tests.conftest import front_matter, make_kb
+
+HOSTILE = (
+    "**Bold** claims _really_ ~~matter~~ to `code` people. @everyone should see <@123456789012345678> and "
+    "<@&987654321098765432> in #general > now. [Click here](https://evil.example/x) || spoiler || - dash.\n"
+    "# A heading line inside the paragraph\n"
+    "1. a numbered line and a backslash \\ too."
+)
+
+
+def unescape(text: str) -> str:
+    """What Discord shows for our escaped Markdown (bold markers and quote prefixes removed)."""
+    text = re.sub(r"(?m)^> ?", "", text)
+    text = text.replace("**", "")
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def assert_within_limits(reply) -> None:
+    message = reply.to_message()
+    assert message["allowed_mentions"] == {"parse": []}
+    assert discord_length(message.get("content") or "") <= LIMITS.content
+    assert len(message["embeds"]) <= LIMITS.embeds
+    total = 0
+    for embed in message["embeds"]:
+        title = embed.get("title", "")
+        description = embed.get("description", "")
+        footer = embed.get("footer", {}).get("text", "")
+        assert discord_length(title) <= LIMITS.title
+        assert discord_length(description) <= LIMITS.description
+        assert discord_length(footer) <= LIMITS.footer
+        for field in embed.get("fields", []):
+            assert discord_length(field["name"]) <= LIMITS.field_name
+            assert discord_length(field["value"]) <= LIMITS.field_value
+        total += discord_length(title) + discord_length(description) + discord_length(footer)
+    assert total <= LIMITS.embed_total
+
+
+def assert_cannot_ping(reply) -> None:
+    for embed in reply.embeds:
+        for text in (embed.get("title", ""), embed.get("description", "")):
+            assert not re.search(r"(?<!\\)@(everyone|here)", text)
+            assert not re.search(r"(?<!\\)<[@#]", text)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    giant = " ".join(f"word{i}" for i in range(1500))  # one sentence, ~12,000 characters
+    long_para = " ".join(f"Sentence {i} talks about quokkas and wombats at length." for i in range(60))
+    files = {
+        "hostile.md": front_matter(
+            title=json.dumps("@everyone " + "T" * 400), author=json.dumps("<@123> **Author**"), publisher="P" * 3000
+        )
+        + f"\n{HOSTILE}\n\n{giant} quokka.\n\n{long_para}\n",
+        **{f"doc{i}.md": front_matter(title=f"Doc {i}") + f"\nQuokkas {i} live here. " * 40 + "\n" for i in range(12)},
+    }
+    return build_snapshot(make_kb(tmp_path_factory.mktemp("kb"), files))
+
+
+@pytest.mark.parametrize("question", ["quokkas", "wombats quokkas", "everyone bold claims", "word700", "quokka"])
+def test_answers_fit_discord_and_stay_verbatim(hostile, question):
+    answer = hostile.ask(question, top=10)
+    assert answer.answered
+    reply = render_answer(answer, hostile.documents)
+    assert_within_limits(reply)
+    assert_cannot_ping(reply)
+    for embed, result in zip(reply.embeds, answer.results, strict=False):
+        shown = unescape(embed["description"])
+        if "(more in ¶" in shown:
+            shown = shown.rsplit(" … ", 1)[0]
+            cut = len(shown)
+            assert result.quote.text.startswith(shown)
+            assert cut == len(result.quote.text) or result.quote.text[cut].isspace(), "cut mid-word"
+        else:
+            assert shown == result.quote.text
+        assert embed["footer"]["text"]  # the citation is never dropped
+
+
+def test_markdown_is_escaped_so_discord_shows_the_words(hostile):
+    result = hostile.ask("everyone bold claims spoiler").results[0]
+    description = render_answer(hostile.ask("everyone bold claims spoiler"), hostile.documents).embeds[0]["description"]
+    assert "\\@**everyone**" in description  # escaped, and bold because the question asked for it
+    assert "\\<\\@123456789012345678\\>" in description
+    assert "\\[Click here\\]\\(https" in description
+    assert unescape(description) == result.quote.text
+
+
+def test_escape_markdown_covers_line_starts():
+    assert escape_markdown("# title\n> quote\n- item\n1. first") == "\\# title\n\\> quote\n\\- item\n\\1. first"
+    assert escape_markdown("EU-Japan 3.5") == "EU-Japan 3.5"
+
+
+def test_summaries_sources_and_reports_fit(hostile):
+    for document in hostile.documents:
+        summary = hostile.summarize(document, sentences=10)
+        reply = render_summary(summary)
+        assert_within_limits(reply)
+        assert_cannot_ping(reply)
+        for sentence in summary.sentences:
+            assert sentence.text in document.body
+    assert_within_limits(render_overview([hostile.summarize(d, sentences=1) for d in hostile.documents]))
+    paragraphs = [hostile.paragraph_count(d) for d in hostile.documents]
+    assert_within_limits(render_sources(hostile.documents * 40, paragraphs * 40))
+    problems = tuple(KnowledgeProblem(f"knowledge/f{i}.md", i, "bad YAML " + "x" * 200) for i in range(500))
+    failed = render_reload(ReloadReport(ok=False, problems=problems))
+    assert_within_limits(failed)
+    assert "knowledge/f0.md:0: bad YAML" in failed.embeds[0]["description"]
+    assert "more" in failed.embeds[0]["description"]
+    assert_within_limits(render_reload(ReloadReport(ok=True, added=tuple(f"d{i}" for i in range(900)))))
+    assert_within_limits(render_help(moderator=True))
+
+
+def test_declines_point_to_sources(hostile):
+    reply = render_answer(hostile.ask("ramen recipe"), hostile.documents)
+    assert reply.embeds[0]["title"] == "Not in the knowledge base"
+    assert "and 8 more" in reply.embeds[0]["description"]
+    assert_cannot_ping(reply)

@@ -19,6 +19,7 @@ from bot.errors import KnowledgeError, Severity
 from bot.knowledge import load_knowledge
 from bot.passages import split_passages
 from bot.snapshot import Snapshot, build_snapshot
+from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 
 __all__ = ["main"]
 
@@ -59,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(ask)
 
+    summary = sub.add_parser("summary", help="summarise a document (or every document in one line)")
+    summary.add_argument("--doc", help="document id or title (default: one line per document)")
+    summary.add_argument("--sentences", type=int, help=f"sentences, 1-{MAX_SENTENCES} (default {DEFAULT_SENTENCES})")
+    summary.add_argument("--topic", help="only what the document says about this")
+    summary.add_argument("--json", action="store_true", help="print JSON")
+    knowledge_options(summary)
+
     run = sub.add_parser("run", help="start the Discord bot (configuration from the environment and .env)")
     run.add_argument("--env-file", default=".env", help="file of KEY=value lines (default: .env)")
 
@@ -81,6 +89,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         snapshot = _load(args, err)
         if args.command == "ask":
             return _ask(args, snapshot, out)
+        if args.command == "summary":
+            return _summary(args, snapshot, out)
         return _sources(args, snapshot, out)
     except UsageError as exc:
         print(f"error: {exc}", file=err)
@@ -252,6 +262,57 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
         if link:
             print(f"   {link}", file=out)
         print(file=out)
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    """The documented JSON shape of a summary."""
+    return {
+        "doc_id": summary.document.doc_id,
+        "title": summary.document.meta.title,
+        "topic": summary.topic,
+        "status": summary.status.value,
+        "sentences": [
+            {"paragraph": s.paragraph, "text": s.text, "start": s.start, "end": s.end} for s in summary.sentences
+        ],
+        "elapsed_ms": round(summary.elapsed_ms, 3),
+    }
+
+
+def _summary(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
+    if args.sentences is not None and not 1 <= args.sentences <= MAX_SENTENCES:
+        raise UsageError(f"--sentences must be between 1 and {MAX_SENTENCES}, got {args.sentences}")
+    if args.doc is None:
+        if args.topic:
+            raise UsageError("--topic needs --doc (to search every document, use 'ask')")
+        summaries = [snapshot.summarize(d, sentences=args.sentences or 1) for d in snapshot.documents]
+        if args.json:
+            print(json.dumps([summary_json(s) for s in summaries], ensure_ascii=False), file=out)
+            return EXIT_OK
+        for summary in summaries:
+            print(summary.document.meta.title, file=out)
+            for sentence in summary.sentences:
+                print(f"   “{sentence.text}” (¶{sentence.paragraph})", file=out)
+        return EXIT_OK
+    document = snapshot.document(args.doc)
+    if document is None:
+        raise UsageError(f"no document {args.doc!r}; see 'python -m bot sources'")
+    summary = snapshot.summarize(document, sentences=args.sentences or DEFAULT_SENTENCES, topic=args.topic)
+    if args.json:
+        print(json.dumps(summary_json(summary), ensure_ascii=False), file=out)
+        return EXIT_OK
+    if summary.status is not SummaryStatus.OK:
+        messages = {
+            SummaryStatus.NOT_FOUND: f"The document doesn't cover {args.topic!r}.",
+            SummaryStatus.EMPTY_TOPIC: "Give the topic in words.",
+            SummaryStatus.NO_SENTENCES: "The document has no full sentences to quote.",
+        }
+        print(messages[summary.status], file=out)
+        return EXIT_OK
+    print(f"{document.meta.title} — {document.meta.author}, {document.meta.publisher}", file=out)
+    print("(extractive summary: each sentence quoted exactly, in document order)\n", file=out)
+    for sentence in summary.sentences:
+        print(f"“{sentence.text}” (¶{sentence.paragraph})", file=out)
+    return EXIT_OK
 
 
 def _sources(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:

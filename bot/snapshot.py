@@ -18,6 +18,7 @@ from bot.documents import Document
 from bot.errors import KnowledgeError, KnowledgeProblem
 from bot.index import Bm25Params, Index, TermBundle, bundle_terms
 from bot.knowledge import LoadResult, load_knowledge
+from bot.lexicon import english_frequency
 from bot.passages import Passage, split_passages
 from bot.spelling import Speller
 from bot.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
@@ -85,6 +86,7 @@ def build_snapshot(
     loads at all, so a caller that was serving keeps serving what it had.
     """
     analyzer = analyzer or Analyzer()
+    english_frequency()  # load the dictionary now, not during the first question
     started = time.perf_counter()
     previous_docs = {d.path: d for d in previous.documents} if previous else {}
     loaded: LoadResult = load_knowledge(root, previous=previous_docs)

@@ -46,8 +46,8 @@ MIN_WORDS = 6
 # Weights of the MEAD features and of redundancy in the MMR pick (tuned on bench/eval_summary.py).
 CENTROID_WEIGHT = 1.0
 FIRST_SENTENCE_WEIGHT = 0.5
-POSITION_WEIGHT = 0.3
-MMR_LAMBDA = 0.7
+POSITION_WEIGHT = 0.15
+MMR_LAMBDA = 0.9
 # Two sentences this similar (cosine of TF-IDF) are treated as saying the same thing.
 DUPLICATE_SIMILARITY = 0.6
 _TERMINAL = re.compile(r"[.!?…][\"'’”)\]]*$")

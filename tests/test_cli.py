@@ -99,3 +99,29 @@ def test_sources_json():
     (source,) = json.loads(out)
     assert source["author"] == "Hugo Blewett-Mundy"
     assert source["paragraphs"] == 20
+
+
+def test_summary_json_for_a_document_and_for_the_knowledge_base():
+    code, out, _ = run(
+        "summary", "--doc", "eu-japan-defence-partnership", "--sentences", "4", "--json", "--knowledge", KB
+    )
+    assert code == 0
+    summary = json.loads(out)
+    assert set(summary) >= {"doc_id", "title", "topic", "sentences", "elapsed_ms"}
+    assert len(summary["sentences"]) == 4
+    body = (ROOT / "knowledge" / "eu-japan-defence-partnership.md").read_text("utf-8")
+    for sentence in summary["sentences"]:
+        assert set(sentence) == {"paragraph", "text", "start", "end"}
+        assert sentence["text"] in body
+    code, out, _ = run("summary", "--json", "--knowledge", KB)
+    (overview,) = json.loads(out)
+    assert len(overview["sentences"]) == 1
+
+
+def test_summary_topic_and_usage_errors():
+    code, out, _ = run("summary", "--doc", "eu-japan-defence-partnership", "--topic", "ramen", "--knowledge", KB)
+    assert code == 0
+    assert "doesn't cover" in out
+    assert run("summary", "--sentences", "11", "--knowledge", KB)[0] == 2
+    assert run("summary", "--topic", "x", "--knowledge", KB)[0] == 2
+    assert run("summary", "--doc", "nope", "--knowledge", KB)[0] == 2

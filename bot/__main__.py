@@ -2,4 +2,6 @@
 
 from bot.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes started with "spawn" (parallel indexing) import this module.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
+
 from bot.documents import Document
-from bot.index import Index, top_k
+from bot.index import Index
 from bot.passages import Passage
 from bot.query import Concept, Query, read_question
 from bot.spelling import Speller
@@ -137,29 +139,70 @@ def answer_question(
     query = read_question(cleaned, index, analyzer, speller)
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
-    ordinals, scores = index.score_concepts(query.searchable, within)
-    hits = top_k(ordinals, scores, max(_POOL, top))
-    results = [_result(index, analyzer, query, ordinal, score) for ordinal, score in hits]
-    if results and COVERAGE_BLEND:
-        best = max(r.score for r in results) or 1.0
-        results.sort(key=lambda r: -(r.score / best + COVERAGE_BLEND * r.coverage))
-    if not results:
+    hits = index.top_concepts(query.searchable, max(_POOL, top), within)
+    if not hits:
         return done(Status.NOT_FOUND, cleaned)
-    coverage = results[0].coverage
-    weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and results[0].informative < 2)
+    # Re-rank the pool by BM25 blended with coverage, reading term presence from the
+    # postings; only the passages finally shown get their quote chosen and highlighted.
+    pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
+    coverages, informatives = _pool_coverage(index, query, pool)
+    best = max(score for _, score in hits) or 1.0
+    ranked = [
+        (score / best + COVERAGE_BLEND * coverages[i], -i, ordinal, score, float(coverages[i]), int(informatives[i]))
+        for i, (ordinal, score) in enumerate(hits)
+    ]
+    ranked.sort(reverse=True)
+    _, _, _, _, coverage, informative = ranked[0]
+    weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and informative < 2)
     if decline and weak:
         return done(Status.NOT_FOUND, cleaned, coverage=coverage)
-    return done(Status.ANSWERED, cleaned, tuple(results[:top]), coverage)
+    values = _form_values(query, index)
+    results = tuple(
+        _result(index, analyzer, query, values, ordinal, score, coverage, informative)
+        for _, _, ordinal, score, coverage, informative in ranked[:top]
+    )
+    return done(Status.ANSWERED, cleaned, results, results[0].coverage)
 
 
-def _result(index: Index, analyzer: Analyzer, query: Query, ordinal: int, score: float) -> Result:
+def _pool_coverage(index: Index, query: Query, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage and informative-word count of each pool passage, from the postings.
+
+    A term is present in a passage when the passage is in the term's postings (found by
+    binary search); a concept counts with the factor of its best form wholly present.
+    """
+    present: dict[int, np.ndarray] = {}
+    for term_id in query.term_ids:
+        postings = index.postings[int(index.indptr[term_id]) : int(index.indptr[term_id + 1])]
+        at = np.minimum(np.searchsorted(postings, pool), max(len(postings) - 1, 0))
+        present[term_id] = postings[at] == pool if len(postings) else np.zeros(len(pool), dtype=bool)
+    total = sum(c.weight for c in query.concepts)
+    covered = np.zeros(len(pool))
+    informative = np.zeros(len(pool), dtype=np.int64)
+    for concept in query.concepts:
+        found = np.zeros(len(pool))
+        for form in concept.forms:
+            whole = np.logical_and.reduce([present[t] for t in form.terms])
+            found = np.maximum(found, form.factor * whole)
+        covered += concept.weight * found
+        if concept.weight >= _INFORMATIVE:
+            informative += found > 0
+    return (covered / total if total > 0 else covered), informative
+
+
+def _result(
+    index: Index,
+    analyzer: Analyzer,
+    query: Query,
+    values: FormValues,
+    ordinal: int,
+    score: float,
+    coverage: float,
+    informative: int,
+) -> Result:
     passage = index.passages[ordinal]
     document = index.by_id[passage.doc_id]
-    units = [_unit_terms(index, analyzer, passage, i) for i in range(len(passage.sentences))]
-    quote_span = _best_window(passage, units, query, index)
-    matched = set().union(*units) if units else set()
-    coverage = _coverage(query.concepts, matched)
-    informative = sum(1 for c in query.concepts if c.weight >= _INFORMATIVE and c.presence(matched) > 0)
+    units = index.unit_terms(ordinal)
+    quote_span = _best_window(passage, units, values)
     quote_text = quote_span.of(passage.source)
     return Result(
         passage=passage,
@@ -171,33 +214,37 @@ def _result(index: Index, analyzer: Analyzer, query: Query, ordinal: int, score:
     )
 
 
-def _unit_terms(index: Index, analyzer: Analyzer, passage: Passage, i: int) -> set[int]:
-    """Index term ids of one sentence (with its hidden labels for front-matter units)."""
-    text = passage.sentences[i].of(passage.source)
-    terms = analyzer.terms(text)
-    if passage.labels:
-        terms.extend(analyzer.terms(passage.labels[i]))
-    return {index.vocab[t] for t in terms if t in index.vocab}
+FormValues = list[list[tuple[tuple[int, ...], float]]]
 
 
-def _concept_value(concept: Concept, index: Index, present: set[int]) -> float:
-    """Factor times mean IDF of the concept's best form wholly present, else 0."""
-    values = [
-        form.factor * sum(float(index.idf[t]) for t in form.terms) / len(form.terms)
-        for form in concept.forms
-        if all(t in present for t in form.terms)
+def _form_values(query: Query, index: Index) -> FormValues:
+    """Per concept, each form's terms and its worth: factor times the mean IDF of its terms."""
+    return [
+        [(form.terms, form.factor * sum(float(index.idf[t]) for t in form.terms) / len(form.terms)) for form in c.forms]
+        for c in query.concepts
     ]
-    return max(values, default=0.0)
 
 
-def _best_window(passage: Passage, units: list[set[int]], query: Query, index: Index) -> Span:
+def _window_value(values: FormValues, present: set[int]) -> float:
+    """Sum over concepts of their best form wholly present in ``present``."""
+    total = 0.0
+    for forms in values:
+        best = 0.0
+        for terms, value in forms:
+            if value > best and all(t in present for t in terms):
+                best = value
+        total += best
+    return total
+
+
+def _best_window(passage: Passage, units: list[set[int]], values: FormValues) -> Span:
     """The one sentence, or two consecutive ones, that best answer the question.
 
     A window is worth the IDF of the question words it contains. The best sentence is
     joined by its neighbour (before or after) only when the neighbour adds question words
     the sentence lacks. Front-matter units are never paired: each is a separate field value.
     """
-    singles = [sum(_concept_value(c, index, unit) for c in query.concepts) for unit in units]
+    singles = [_window_value(values, unit) for unit in units]
     best_i = max(range(len(units)), key=lambda i: (singles[i], -i))
     best_span = passage.sentences[best_i]
     if passage.is_about:
@@ -205,7 +252,7 @@ def _best_window(passage: Passage, units: list[set[int]], query: Query, index: I
     best_value = singles[best_i]
     for i in (best_i - 1, best_i):
         if i >= 0 and i + 1 < len(units):
-            joint = sum(_concept_value(c, index, units[i] | units[i + 1]) for c in query.concepts)
+            joint = _window_value(values, units[i] | units[i + 1])
             if joint > best_value:
                 best_value = joint
                 best_span = Span(passage.sentences[i].start, passage.sentences[i + 1].end)
@@ -223,9 +270,6 @@ def _coverage(concepts: tuple[Concept, ...], present: set[int]) -> float:
 
 def _highlights(analyzer: Analyzer, quote: str, index: Index, query: Query) -> tuple[Span, ...]:
     """Spans of the quote's words that match the question (to be shown in bold)."""
-    wanted = query.term_ids
-    spans = []
-    for word in analyzer.words(quote):
-        if any(index.vocab.get(t) in wanted for t in word.terms):
-            spans.append(Span(word.start, word.end))
-    return tuple(spans)
+    terms = index.terms
+    wanted = {terms[t] for t in query.term_ids}
+    return tuple(Span(start, end) for start, end in analyzer.matching_spans(quote, wanted))

@@ -18,7 +18,7 @@ from bot.citations import citation, quote_link
 from bot.errors import KnowledgeError, Severity
 from bot.knowledge import load_knowledge
 from bot.passages import split_passages
-from bot.snapshot import Snapshot, build_snapshot
+from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 
 __all__ = ["main"]
@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
             help="knowledge folder (default: $KNOWLEDGE_DIR or ./knowledge)",
         )
         p.add_argument("--skip-bad", action="store_true", help="load the good files even if some are bad")
+        p.add_argument(
+            "--cache-dir",
+            default=os.environ.get("INDEX_CACHE_DIR") or None,
+            help="index cache folder (default: $INDEX_CACHE_DIR or KNOWLEDGE/.cache)",
+        )
+        p.add_argument("--no-cache", action="store_true", help="neither read nor write the index cache")
 
     check = sub.add_parser("check", help="validate a knowledge folder")
     knowledge_options(check)
@@ -122,7 +128,7 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
         return EXIT_USAGE
     setup_logging(settings.log_level, [settings.token.reveal()])
     log = logging.getLogger("bot")
-    kb = KnowledgeBase(settings.knowledge_dir, skip_bad=settings.skip_bad_files)
+    kb = KnowledgeBase(settings.knowledge_dir, skip_bad=settings.skip_bad_files, cache_dir=settings.cache_dir)
     report = kb.load()
     if not report.ok:
         log.error("cannot start: the knowledge base did not load")
@@ -140,7 +146,8 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:
-    snapshot = build_snapshot(args.knowledge, skip_bad=args.skip_bad)
+    cache = None if args.no_cache else (args.cache_dir or default_cache_dir(args.knowledge))
+    snapshot = build_snapshot(args.knowledge, skip_bad=args.skip_bad, cache_dir=cache)
     if snapshot.skipped:
         for problem in snapshot.problems:
             if problem.severity is Severity.ERROR:

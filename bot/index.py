@@ -15,15 +15,17 @@ Tokenizing is the expensive part of indexing, so each document's term counts liv
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import rank_bm25
 
 from bot.documents import Document
-from bot.passages import Passage
+from bot.passages import Layout, Passage, about_labels, about_text, layout_document, passage_at
 from bot.tokenizer import Analyzer
 
 __all__ = [
@@ -31,13 +33,17 @@ __all__ = [
     "Bm25Params",
     "Hit",
     "Index",
+    "PassageView",
     "TermBundle",
-    "bundle_terms",
+    "analyze_document",
+    "passage_counts",
     "top_k",
 ]
 
 # Bump when anything that changes stored terms or weights changes (analyzer, passages, BM25).
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+# Memory allowed for frequent terms kept as full columns (see ``Index.dense``).
+DENSE_BUDGET_BYTES = 64 * 1024 * 1024
 
 Variant = Literal["okapi", "l", "plus"]
 
@@ -79,54 +85,51 @@ class Bm25Params:
         return model.idf
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False)
 class TermBundle:
-    """One document's term counts per passage, independent of every other document."""
+    """One document's term counts per sentence ("unit"), independent of every other document.
 
-    terms: tuple[str, ...]
-    offsets: np.ndarray  # int64, len(passages) + 1, into term_ids / counts
+    Units are the sentences of ``Layout`` in order (the about passage's units carry their
+    field labels too). The index sums them per passage; summaries and quote selection use
+    them per sentence, so a document is tokenized exactly once.
+    """
+
+    terms: tuple[str, ...]  # local vocabulary
+    unit_ptr: np.ndarray  # int64, units + 1, into term_ids / counts
     term_ids: np.ndarray  # int32 ids into ``terms``
-    counts: np.ndarray  # int32 term frequency
-    lengths: np.ndarray  # int32 number of terms per passage (the BM25 document length)
+    counts: np.ndarray  # int32 term frequency in the unit
 
-    def passage_terms(self, i: int) -> Iterator[tuple[str, int]]:
-        """(term, count) pairs of passage ``i`` of this document."""
-        for j in range(int(self.offsets[i]), int(self.offsets[i + 1])):
-            yield self.terms[int(self.term_ids[j])], int(self.counts[j])
-
-
-def passage_token_list(passage: Passage, analyzer: Analyzer) -> list[str]:
-    """The BM25 'document' of a passage: its terms, plus hidden field labels for the about passage."""
-    terms = analyzer.terms(passage.text)
-    for label in passage.labels:
-        terms.extend(analyzer.terms(label))
-    return terms
+    @property
+    def units(self) -> int:
+        """Number of sentences covered."""
+        return len(self.unit_ptr) - 1
 
 
-def bundle_terms(passages: Sequence[Passage], analyzer: Analyzer) -> TermBundle:
-    """Tokenize a document's passages once into compact per-passage counts."""
+def analyze_document(document: Document, analyzer: Analyzer) -> tuple[Layout, TermBundle]:
+    """Lay a document out and tokenize each of its sentences once (the costly step of indexing)."""
+    layout = layout_document(document)
+    about_source = about_text(document.meta)
+    labels = about_labels(document.meta)
+    body = document.body
+    about_units = int(layout.sentence_ptr[1])
+    starts, ends = layout.sentence_starts.tolist(), layout.sentence_ends.tolist()
+    texts = [about_source[starts[u] : ends[u]] + "\n" + labels[u] for u in range(about_units)]
+    texts += [body[lo:hi] for lo, hi in zip(starts[about_units:], ends[about_units:], strict=True)]
+    tokens, lengths = analyzer.terms_many(texts)
     local: dict[str, int] = {}
-    offsets = [0]
-    term_ids: list[int] = []
-    counts: list[int] = []
-    lengths: list[int] = []
-    for passage in passages:
-        tokens = passage_token_list(passage, analyzer)
-        tally: dict[int, int] = {}
-        for token in tokens:
-            tid = local.setdefault(token, len(local))
-            tally[tid] = tally.get(tid, 0) + 1
-        term_ids.extend(tally)
-        counts.extend(tally.values())
-        offsets.append(len(term_ids))
-        lengths.append(len(tokens))
-    return TermBundle(
+    ids = np.fromiter((local.setdefault(t, len(local)) for t in tokens), dtype=np.int64, count=len(tokens))
+    units = len(texts)
+    unit_of_token = np.repeat(np.arange(units, dtype=np.int64), lengths)
+    keys, counts = np.unique(unit_of_token * max(len(local), 1) + ids, return_counts=True)
+    unit_ptr = np.zeros(units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // max(len(local), 1), minlength=units), out=unit_ptr[1:])
+    bundle = TermBundle(
         terms=tuple(local),
-        offsets=np.asarray(offsets, dtype=np.int64),
-        term_ids=np.asarray(term_ids, dtype=np.int32),
-        counts=np.asarray(counts, dtype=np.int32),
-        lengths=np.asarray(lengths, dtype=np.int32),
+        unit_ptr=unit_ptr,
+        term_ids=(keys % max(len(local), 1)).astype(np.int32),
+        counts=counts.astype(np.int32),
     )
+    return layout, bundle
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,77 +140,157 @@ class Hit:
     score: float
 
 
+class PassageView(Sequence[Passage]):
+    """All passages of the index as a sequence, made into objects only when read."""
+
+    def __init__(self, documents: Sequence[Document], layouts: Sequence[Layout], first: np.ndarray) -> None:
+        self._documents = documents
+        self._layouts = layouts
+        self._first = first
+        self._size = int(first[-1]) if len(first) else 0
+        self._about: dict[int, tuple[str, tuple[str, ...]]] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._size))]
+        if i < 0:
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(i)
+        d = int(np.searchsorted(self._first, i, side="right")) - 1
+        document, layout = self._documents[d], self._layouts[d]
+        j = i - int(self._first[d])
+        about = None
+        if j == 0:
+            about = self._about.get(d)
+            if about is None:
+                about = self._about[d] = (about_text(document.meta), about_labels(document.meta))
+        return passage_at(document, layout, j, about)
+
+    def __iter__(self) -> Iterator[Passage]:
+        for i in range(self._size):
+            yield self[i]
+
+
 @dataclass(frozen=True, eq=False)
 class Index:
     """Immutable search structure over all passages of all documents."""
 
     params: Bm25Params
-    passages: tuple[Passage, ...]
     documents: tuple[Document, ...]
-    doc_ranges: dict[str, tuple[int, int]]
-    by_id: dict[str, Document]
-    vocab: dict[str, int]
-    idf: np.ndarray
-    indptr: np.ndarray
-    postings: np.ndarray
-    weights: np.ndarray
-    base: np.ndarray
-    doc_len: np.ndarray
-    avgdl: float
+    layouts: tuple[Layout, ...]
     bundles: tuple[TermBundle, ...] = field(repr=False)
+    first: np.ndarray  # int64, documents + 1: ordinal of each document's first passage
+    local_to_global: tuple[np.ndarray, ...] = field(repr=False)  # per document: local term id -> term id
+    # per document: (passage, term id, count), kept so a reload re-merges only what changed;
+    # empty when the index came from the cache (then computed on the first reload)
+    passage_counts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...] = field(repr=False)
+    all_terms: dict[str, int] = field(repr=False)  # every term id, including ones no passage uses now
+    vocab: dict[str, int] = field(repr=False)  # terms some passage uses -> term id
+    idf: np.ndarray = field(repr=False)
+    indptr: np.ndarray = field(repr=False)
+    postings: np.ndarray = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    base: np.ndarray = field(repr=False)
+    doc_len: np.ndarray = field(repr=False)
+    avgdl: float
+    passages: PassageView = field(repr=False)
+    doc_ranges: dict[str, tuple[int, int]] = field(repr=False)
+    by_id: dict[str, Document] = field(repr=False)
 
     @classmethod
     def build(
         cls,
         documents: Sequence[Document],
-        passages: Sequence[Sequence[Passage]],
+        layouts: Sequence[Layout],
         bundles: Sequence[TermBundle],
         params: Bm25Params | None = None,
+        previous: Index | None = None,
     ) -> Index:
-        """Merge per-document bundles into global BM25 weights (no tokenizing happens here)."""
-        params = params or Bm25Params()
-        all_passages: list[Passage] = []
-        doc_ranges: dict[str, tuple[int, int]] = {}
-        vocab: dict[str, int] = {}
-        tids: list[np.ndarray] = []
-        pids: list[np.ndarray] = []
-        tfs: list[np.ndarray] = []
-        lengths: list[np.ndarray] = []
-        for document, doc_passages, bundle in zip(documents, passages, bundles, strict=True):
-            first = len(all_passages)
-            all_passages.extend(doc_passages)
-            doc_ranges[document.doc_id] = (first, len(all_passages))
-            global_ids = np.fromiter(
-                (vocab.setdefault(t, len(vocab)) for t in bundle.terms), dtype=np.int32, count=len(bundle.terms)
-            )
-            tids.append(global_ids[bundle.term_ids])
-            per_passage = np.diff(bundle.offsets)
-            pids.append(np.repeat(np.arange(first, len(all_passages), dtype=np.int32), per_passage))
-            tfs.append(bundle.counts)
-            lengths.append(bundle.lengths)
+        """Merge per-document term counts into global BM25 weights (no tokenizing happens here).
 
-        n = len(all_passages)
-        size = len(vocab)
-        tid = np.concatenate(tids) if tids else np.zeros(0, np.int32)
-        pid = np.concatenate(pids) if pids else np.zeros(0, np.int32)
-        tf = np.concatenate(tfs).astype(np.float64) if tfs else np.zeros(0)
-        doc_len = np.concatenate(lengths).astype(np.float64) if lengths else np.zeros(0)
-        order = np.argsort(tid.astype(np.int64) * max(n, 1) + pid, kind="stable")
-        tid, pid, tf = tid[order], pid[order], tf[order]
+        With ``previous`` (the index being replaced by a reload), term ids are kept and each
+        unchanged document's term map and per-passage counts are reused, so only the changed
+        documents are merged again before the global sort. Ids of terms no document uses any
+        more stay reserved until they are over half of the id space, then ids are renumbered.
+        """
+        params = params or Bm25Params()
+        if previous is not None and len(previous.vocab) * 2 < len(previous.all_terms):
+            previous = None
+        reusable = {}
+        if previous is not None:
+            all_terms = dict(previous.all_terms)
+            known = previous.passage_counts or (None,) * len(previous.bundles)
+            reusable = {
+                id(bundle): (layout, mapping, counts)
+                for layout, bundle, mapping, counts in zip(
+                    previous.layouts, previous.bundles, previous.local_to_global, known, strict=True
+                )
+            }
+            fresh = [b for b in bundles if id(b) not in reusable]
+            for term in itertools.chain.from_iterable(b.terms for b in fresh):
+                if term not in all_terms:
+                    all_terms[term] = len(all_terms)
+        else:
+            # Term ids in first-seen order, built at C speed (millions of local terms).
+            seen = dict.fromkeys(itertools.chain.from_iterable(bundle.terms for bundle in bundles))
+            all_terms = dict(zip(seen, range(len(seen)), strict=True))
+        lookup = all_terms.__getitem__
+        first = np.zeros(len(documents) + 1, dtype=np.int64)
+        np.cumsum([layout.size for layout in layouts], out=first[1:])
+        n = int(first[-1])
+        maps: list[np.ndarray] = []
+        counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for layout, bundle in zip(layouts, bundles, strict=True):
+            if id(bundle) in reusable:
+                _, mapping, entries = reusable[id(bundle)]
+                entries = entries or passage_counts(layout, bundle, mapping)
+            else:
+                mapping = np.fromiter(map(lookup, bundle.terms), dtype=np.int32, count=len(bundle.terms))
+                entries = passage_counts(layout, bundle, mapping)
+            maps.append(mapping)
+            counts.append(entries)
+        size = len(all_terms)
+        if counts:
+            pid = np.concatenate([c[0].astype(np.int64) + first[d] for d, c in enumerate(counts)]).astype(np.int32)
+            tid = np.concatenate([c[1] for c in counts])
+            tf = np.concatenate([c[2] for c in counts])
+        else:
+            pid, tid, tf = np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
+        tid, pid, tf = _sort_by_term(tid, pid, tf, max(n, 1))
+        doc_len = np.bincount(pid, weights=tf, minlength=n).astype(np.float64)
         df = np.bincount(tid, minlength=size)
         indptr = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
 
-        idf_by_term = params.idf(n, dict(zip(vocab, df.tolist(), strict=True)))
-        idf = np.fromiter((idf_by_term[t] for t in vocab), dtype=np.float64, count=size)
+        # IDF over the terms in use: exactly rank-bm25's, which never sees the others.
+        live = np.flatnonzero(df)
+        names = list(all_terms)
+        vocab = {names[i]: int(i) for i in live}
+        idf_by_term = params.idf(n, {names[i]: int(df[i]) for i in live})
+        idf = np.zeros(size, dtype=np.float64)
+        idf[live] = np.fromiter((idf_by_term[names[i]] for i in live), dtype=np.float64, count=len(live))
         avgdl = float(doc_len.sum() / n) if n else 0.0
-        weights, base = _weights(params, idf, tid, tf, doc_len[pid] if n else tf, avgdl)
+        weights, base = _weights(params, idf, tid, tf, doc_len[pid] if n else np.zeros(0), avgdl)
+        del tid, tf
         return cls(
             params=params,
-            passages=tuple(all_passages),
             documents=tuple(documents),
-            doc_ranges=doc_ranges,
-            by_id={d.doc_id: d for d in documents},
+            layouts=tuple(layouts),
+            bundles=tuple(bundles),
+            first=first,
+            local_to_global=tuple(maps),
+            passage_counts=tuple(counts),
+            all_terms=all_terms,
             vocab=vocab,
             idf=idf,
             indptr=indptr,
@@ -216,8 +299,34 @@ class Index:
             base=base,
             doc_len=doc_len,
             avgdl=avgdl,
-            bundles=tuple(bundles),
+            passages=PassageView(tuple(documents), tuple(layouts), first),
+            doc_ranges={d.doc_id: (int(first[i]), int(first[i + 1])) for i, d in enumerate(documents)},
+            by_id={d.doc_id: d for d in documents},
         )
+
+    @functools.cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Every term by term id (the inverse of ``all_terms``), made on first use."""
+        return tuple(self.all_terms)
+
+    def position(self, doc_id: str) -> int:
+        """Index of a document in ``documents``."""
+        return int(np.searchsorted(self.first, self.doc_ranges[doc_id][0], side="right")) - 1
+
+    def locate(self, ordinal: int) -> tuple[int, int]:
+        """(document index, passage index inside the document) of a passage ordinal."""
+        d = int(np.searchsorted(self.first, ordinal, side="right")) - 1
+        return d, ordinal - int(self.first[d])
+
+    def unit_terms(self, ordinal: int) -> list[set[int]]:
+        """Index term ids of each sentence of a passage (from the stored counts, no tokenizing)."""
+        d, j = self.locate(ordinal)
+        layout, bundle, to_global = self.layouts[d], self.bundles[d], self.local_to_global[d]
+        first, last = int(layout.sentence_ptr[j]), int(layout.sentence_ptr[j + 1])
+        bounds = bundle.unit_ptr[first : last + 1].tolist()
+        ids = to_global[bundle.term_ids[bounds[0] : bounds[-1]]].tolist()
+        base = bounds[0]
+        return [set(ids[lo - base : hi - base]) for lo, hi in itertools.pairwise(bounds)]
 
     @property
     def size(self) -> int:
@@ -269,13 +378,19 @@ class Index:
         """
         totals = np.zeros(self.size)
         matched = np.zeros(self.size, dtype=bool)
+        dense = self.dense
         for forms in concepts:
             if len(forms) == 1 and len(forms[0][0]) == 1 and forms[0][1] == 1.0:
                 term_id = forms[0][0][0]
-                lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-                ids = self.postings[lo:hi]
-                totals[ids] += self.weights[lo:hi]
-                matched[ids] = True
+                if term_id in dense:
+                    column, present = dense[term_id]
+                    totals += column  # adding 0.0 where absent: the same sums as the sparse path
+                    matched |= present
+                else:
+                    lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
+                    ids = self.postings[lo:hi]
+                    totals[ids] += self.weights[lo:hi]
+                    matched[ids] = True
                 totals += self.base[term_id]
                 continue
             best = np.zeros(self.size)
@@ -283,10 +398,15 @@ class Index:
                 share = factor / len(terms)
                 partial = np.zeros(self.size)
                 for term_id in terms:
-                    lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-                    ids = self.postings[lo:hi]
-                    partial[ids] += share * self.weights[lo:hi]
-                    matched[ids] = True
+                    if term_id in dense:
+                        column, present = dense[term_id]
+                        partial += share * column
+                        matched |= present
+                    else:
+                        lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
+                        ids = self.postings[lo:hi]
+                        partial[ids] += share * self.weights[lo:hi]
+                        matched[ids] = True
                     partial += share * self.base[term_id]
                 np.maximum(best, partial, out=best)
             totals += best
@@ -296,6 +416,121 @@ class Index:
         ordinals = np.flatnonzero(matched)
         return ordinals, totals[ordinals]
 
+    @functools.cached_property
+    def dense(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The most frequent terms as full columns: (weight per passage, presence per passage).
+
+        A term in most passages is cheaper to add as one contiguous array than to scatter
+        through its postings, and to look up by position than by binary search. Only terms
+        in at least an eighth of the passages qualify, within a fixed memory budget.
+        """
+        if not self.size:
+            return {}
+        df = np.diff(self.indptr)
+        frequent = np.flatnonzero(df * 8 >= self.size)
+        budget = max(1, DENSE_BUDGET_BYTES // (9 * self.size))
+        columns = {}
+        for term_id in frequent[np.argsort(-df[frequent], kind="stable")][:budget].tolist():
+            lo, hi = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+            column = np.zeros(self.size)
+            present = np.zeros(self.size, dtype=bool)
+            column[self.postings[lo:hi]] = self.weights[lo:hi]
+            present[self.postings[lo:hi]] = True
+            columns[term_id] = (column, present)
+        return columns
+
+    @functools.cached_property
+    def max_weight(self) -> np.ndarray:
+        """Each term's largest contribution to any passage (0 for unused term ids)."""
+        maxima = np.zeros(len(self.indptr) - 1)
+        used = np.flatnonzero(np.diff(self.indptr))
+        if len(used):
+            maxima[used] = np.maximum.reduceat(self.weights, self.indptr[used])
+        return maxima
+
+    def top_concepts(
+        self, concepts: Sequence[Sequence[tuple[Sequence[int], float]]], k: int, within: tuple[int, int] | None = None
+    ) -> list[tuple[int, float]]:
+        """``top_k(*score_concepts(concepts, within), k)``, without scoring every passage.
+
+        MaxScore (Turtle & Flood, 1995): a concept can raise a passage's score above what a
+        passage without it gets by at most a known bound (from each term's largest weight).
+        Passages containing a term of the rarest concepts are scored exactly; once the k-th
+        best of them beats everything the remaining concepts could add to any other passage,
+        no other passage can enter the top k, and the common terms' long postings are only
+        probed by binary search for the candidates. Scores are summed in the same order as
+        ``score_concepts``, so they are the same floating-point numbers.
+        """
+        if k <= 0 or not concepts:
+            return []
+        sizes, gains = [], []
+        floor = 0.0  # what every passage gets from the concepts without containing their terms
+        for forms in concepts:
+            least = max(f * sum(float(self.base[t]) for t in terms) / len(terms) for terms, f in forms)
+            most = max(
+                f * sum(float(self.max_weight[t] + self.base[t]) for t in terms) / len(terms) for terms, f in forms
+            )
+            floor += least
+            gains.append(most - least)
+            sizes.append(sum(int(self.indptr[t + 1] - self.indptr[t]) for terms, _ in forms for t in terms))
+        order = sorted(range(len(concepts)), key=lambda i: sizes[i])
+        remaining = [0.0] * (len(order) + 1)  # the most that concepts order[m:] can add
+        for m in range(len(order) - 1, -1, -1):
+            remaining[m] = remaining[m + 1] + gains[order[m]]
+        # One try with the rarest concept alone, the case that pays (a rare word among common
+        # ones); otherwise score everything, which is cheaper than probing most of the index.
+        chosen = {t for terms, _ in concepts[order[0]] for t in terms}
+        candidates = self._union(chosen, within)
+        if len(order) > 1 and 0 < len(candidates) * 4 <= self.size:
+            best = top_k(candidates, self._score_candidates(concepts, candidates), k)
+            bound = floor + remaining[1]
+            if len(best) == k and best[-1][1] > bound + 1e-9 * (1.0 + abs(bound)):
+                return best
+        return top_k(*self.score_concepts(concepts, within), k)
+
+    def _union(self, term_ids: set[int], within: tuple[int, int] | None) -> np.ndarray:
+        """Passages containing any of the terms, ascending."""
+        mask = np.zeros(self.size, dtype=bool)
+        for t in term_ids:
+            mask[self.postings[int(self.indptr[t]) : int(self.indptr[t + 1])]] = True
+        if within is not None:
+            mask[: within[0]] = False
+            mask[within[1] :] = False
+        return np.flatnonzero(mask)
+
+    def _contribution(self, term_id: int, candidates: np.ndarray) -> np.ndarray:
+        """The term's weight in each candidate passage (0 where absent), by binary search."""
+        if term_id in self.dense:
+            return self.dense[term_id][0][candidates]
+        postings = self.postings[int(self.indptr[term_id]) : int(self.indptr[term_id + 1])]
+        if not len(postings):
+            return np.zeros(len(candidates))
+        weights = self.weights[int(self.indptr[term_id]) : int(self.indptr[term_id + 1])]
+        at = np.minimum(np.searchsorted(postings, candidates), len(postings) - 1)
+        return np.where(postings[at] == candidates, weights[at], 0.0)
+
+    def _score_candidates(
+        self, concepts: Sequence[Sequence[tuple[Sequence[int], float]]], candidates: np.ndarray
+    ) -> np.ndarray:
+        """Exactly ``score_concepts``' arithmetic, restricted to the candidates."""
+        totals = np.zeros(len(candidates))
+        for forms in concepts:
+            if len(forms) == 1 and len(forms[0][0]) == 1 and forms[0][1] == 1.0:
+                term_id = forms[0][0][0]
+                totals += self._contribution(term_id, candidates)
+                totals += self.base[term_id]
+                continue
+            best = np.zeros(len(candidates))
+            for terms, factor in forms:
+                share = factor / len(terms)
+                partial = np.zeros(len(candidates))
+                for term_id in terms:
+                    partial += share * self._contribution(term_id, candidates)
+                    partial += share * self.base[term_id]
+                np.maximum(best, partial, out=best)
+            totals += best
+        return totals
+
     def term_ids(self, terms: Iterable[str]) -> list[tuple[int, float]]:
         """(term id, 1.0) for each known term, repeats kept, unknown terms dropped."""
         return [(self.vocab[t], 1.0) for t in terms if t in self.vocab]
@@ -303,10 +538,55 @@ class Index:
     def corpus_tokens(self) -> list[list[str]]:
         """Each passage's terms as a token list (order lost): what rank-bm25 needs as a reference."""
         corpus: list[list[str]] = []
-        for bundle in self.bundles:
-            for i in range(len(bundle.offsets) - 1):
-                corpus.append([t for t, c in bundle.passage_terms(i) for _ in range(c)])
+        for layout, bundle in zip(self.layouts, self.bundles, strict=True):
+            for j in range(layout.size):
+                tokens: list[str] = []
+                for u in range(int(layout.sentence_ptr[j]), int(layout.sentence_ptr[j + 1])):
+                    lo, hi = int(bundle.unit_ptr[u]), int(bundle.unit_ptr[u + 1])
+                    for t, c in zip(bundle.term_ids[lo:hi].tolist(), bundle.counts[lo:hi].tolist(), strict=True):
+                        tokens.extend([bundle.terms[t]] * c)
+                corpus.append(tokens)
         return corpus
+
+
+def passage_counts(
+    layout: Layout, bundle: TermBundle, mapping: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A document's (passage, term id, count) entries: sentence counts summed per passage."""
+    width = max(len(bundle.terms), 1)
+    unit_passage = np.repeat(np.arange(layout.size, dtype=np.int64), np.diff(layout.sentence_ptr))
+    entry_passage = np.repeat(unit_passage, np.diff(bundle.unit_ptr))
+    keys, inverse = np.unique(entry_passage * width + bundle.term_ids, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=bundle.counts, minlength=len(keys)).astype(np.int32)
+    return (keys // width).astype(np.int32), mapping[keys % width], counts
+
+
+def _sort_by_term(
+    tid: np.ndarray, pid: np.ndarray, tf: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries sorted by (term, passage), each pair being unique.
+
+    Sorting values in place is several times faster than ``argsort`` on millions of
+    entries and needs no index array, so the count rides along in the low digits of the
+    key when the key fits in 63 bits.
+    """
+    if len(tid) == 0:
+        return tid.astype(np.int64), pid.astype(np.int32), tf.astype(np.float64)
+    width = int(tf.max()) + 1
+    if (int(tid.max()) + 1) * n * width < 2**62:
+        key = tid.astype(np.int64)
+        key *= n
+        key += pid
+        key *= width
+        key += tf
+        key.sort()
+        counts = (key % width).astype(np.float64)
+        key //= width
+        postings = (key % n).astype(np.int32)
+        key //= n
+        return key, postings, counts
+    order = np.argsort(tid.astype(np.int64) * n + pid, kind="stable")  # pragma: no cover - astronomical sizes
+    return tid[order].astype(np.int64), pid[order].astype(np.int32), tf[order].astype(np.float64)
 
 
 def top_k(ordinals: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -327,19 +607,39 @@ def _weights(
     """Per-(term, passage) contributions written exactly as rank-bm25 computes them.
 
     BM25+ gives every passage ``idf * delta`` per query term, matched or not; that constant
-    is kept apart in ``base`` and added back at query time, so postings stay sparse.
+    is kept apart in ``base`` and added back at query time, so postings stay sparse. The
+    expressions keep rank-bm25's order of operations (so scores agree to the last bits);
+    temporaries are reused because there are millions of entries.
     """
     k1, b = params.k1, params.b
-    term_idf = idf[tid]
     if len(tf) == 0:
         return np.zeros(0), np.zeros(len(idf))
+    # norm = 1 - b + b * dl / avgdl, computed in place in ``dl``'s copy
+    norm = dl * b
+    norm /= avgdl
+    norm += 1 - b
     if params.variant == "okapi":
-        weights = term_idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))
+        # idf * (tf * (k1 + 1) / (tf + k1 * norm))
+        norm *= k1
+        norm += tf
+        weights = tf * (k1 + 1)
+        weights /= norm
+        weights *= idf[tid]
         return weights, np.zeros(len(idf))
     delta = params.resolved_delta
     if params.variant == "l":
-        ctd = tf / (1 - b + b * dl / avgdl)
-        weights = term_idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
+        # ctd = tf / norm; idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
+        ctd = np.divide(tf, norm)
+        weights = idf[tid] * tf
+        weights *= k1 + 1
+        weights *= ctd + delta
+        ctd += k1 + delta
+        weights /= ctd
         return weights, np.zeros(len(idf))
-    weights = term_idf * ((tf * (k1 + 1)) / (k1 * (1 - b + b * dl / avgdl) + tf))
+    # plus: idf * ((tf * (k1 + 1)) / (k1 * norm + tf)), and idf * delta kept apart
+    norm *= k1
+    norm += tf
+    weights = tf * (k1 + 1)
+    weights /= norm
+    weights *= idf[tid]
     return weights, idf * delta

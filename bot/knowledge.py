@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from bot.documents import Document, digest_of, parse_document
 from bot.errors import KnowledgeProblem, Severity
@@ -45,15 +46,23 @@ class LoadResult:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 
 
+class Restorer(Protocol):
+    """Rebuilds a Document from a cache entry when the file's hash matches (no parsing)."""
+
+    def restore(self, text: str) -> Document: ...
+
+
 def load_knowledge(
     root: str | os.PathLike[str],
     *,
     previous: Mapping[str, Document] | None = None,
+    cached: Mapping[tuple[str, str], Restorer] | None = None,
 ) -> LoadResult:
     """Read every ``.md`` file below ``root``.
 
-    ``previous`` maps a file's display path to the Document loaded from it last time: a file
-    whose bytes hash the same is reused without parsing again. Bad files are reported and
+    ``previous`` maps a file's display path to the Document loaded from it last time, and
+    ``cached`` maps (display path, content hash) to an index-cache entry: a file whose bytes
+    hash the same is reused or restored without parsing again. Bad files are reported and
     left out; the caller decides whether a partial load may serve (``--skip-bad``).
     """
     display_root = os.fspath(root)
@@ -67,6 +76,7 @@ def load_knowledge(
     skipped: list[str] = []
     ids: dict[str, str] = {}
     previous = previous or {}
+    cached = cached or {}
 
     for entry, shown in _walk(root_path, real_root, display_root, problems, top=True):
         if len(documents) + len(skipped) >= MAX_FILES:
@@ -77,7 +87,7 @@ def load_knowledge(
             )
             skipped.append(shown)
             break
-        result = _read_one(entry, shown, previous.get(shown))
+        result = _read_one(entry, shown, previous.get(shown), cached)
         if isinstance(result, list):
             problems.extend(result)
             skipped.append(shown)
@@ -152,7 +162,9 @@ def _notice(shown: str, message: str) -> KnowledgeProblem:
     return KnowledgeProblem(shown, 1, message, Severity.NOTICE)
 
 
-def _read_one(path: Path, shown: str, previous: Document | None) -> Document | list[KnowledgeProblem]:
+def _read_one(
+    path: Path, shown: str, previous: Document | None, cached: Mapping[tuple[str, str], Restorer]
+) -> Document | list[KnowledgeProblem]:
     """Guard, read, decode and parse one file (or reuse the unchanged previous Document)."""
     try:
         size = path.stat().st_size
@@ -183,8 +195,12 @@ def _read_one(path: Path, shown: str, previous: Document | None) -> Document | l
                 shown, line, f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded; save the file as UTF-8"
             )
         ]
+    text = text.replace("\r\n", "\n")
+    restorer = cached.get((shown, digest))
+    if restorer is not None:
+        return restorer.restore(text[1:] if text.startswith("\ufeff") else text)
     default_id = _slug(path.name[: -len(".md")])
-    result = parse_document(shown, text.replace("\r\n", "\n"), digest, default_id)
+    result = parse_document(shown, text, digest, default_id)
     if result.document is None:
         return list(result.problems)
     return result.document

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import DEFAULT_RESULTS, Answer
+from bot.cache import IndexCache
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
-from bot.snapshot import Snapshot, build_snapshot
+from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summary import DEFAULT_SENTENCES, Summary
 
 __all__ = ["OFFLOAD_PASSAGES", "KnowledgeBase", "ReloadReport"]
@@ -75,11 +77,21 @@ def _diff(before: Snapshot | None, after: Snapshot) -> tuple[tuple[str, ...], tu
 class KnowledgeBase:
     """Holds the current snapshot and replaces it atomically on reload."""
 
-    def __init__(self, root: str | os.PathLike[str], *, skip_bad: bool = False) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        skip_bad: bool = False,
+        cache_dir: str | os.PathLike[str] | None = None,
+        use_cache: bool = True,
+    ) -> None:
         self.root = Path(root)
         self.skip_bad = skip_bad
+        self.cache_dir = (Path(cache_dir) if cache_dir else default_cache_dir(root)) if use_cache else None
         self._snapshot: Snapshot | None = None
         self._lock = asyncio.Lock()
+        self._saving = threading.Lock()
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -100,14 +112,43 @@ class KnowledgeBase:
 
     def load(self) -> ReloadReport:
         """Build and install a snapshot synchronously (start-up and command line)."""
-        return self._rebuild()
+        report = self._rebuild()
+        if report.ok:
+            self._save(self.snapshot)
+            self.snapshot.warm()
+        return report
 
     async def reload(self) -> ReloadReport:
-        """Rebuild off the event loop and swap; a concurrent call returns a busy report."""
+        """Rebuild off the event loop and swap; a concurrent call returns a busy report.
+
+        Once the new snapshot serves, the cache is written and the speller built in the
+        background: the moderator's reply does not wait for them.
+        """
         if self._lock.locked():
             return ReloadReport(ok=False, busy=True)
         async with self._lock:
-            return await asyncio.to_thread(self._rebuild)
+            report = await asyncio.to_thread(self._rebuild)
+        if report.ok:
+            task = asyncio.create_task(asyncio.to_thread(self._after_swap, self.snapshot))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return report
+
+    async def settle(self) -> None:
+        """Wait for background work after a reload (tests, benchmarks and shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    def _after_swap(self, snapshot: Snapshot) -> None:
+        snapshot.warm()
+        self._save(snapshot)
+
+    def _save(self, snapshot: Snapshot) -> None:
+        if self.cache_dir is None:
+            return
+        with self._saving:
+            if snapshot is self._snapshot:  # a newer reload will save its own
+                IndexCache(self.cache_dir).save(snapshot.index, snapshot.analyzer, dict(snapshot.ranked))
 
     def _rebuild(self) -> ReloadReport:
         started = time.perf_counter()
@@ -121,7 +162,9 @@ class KnowledgeBase:
             )
 
         try:
-            after = build_snapshot(self.root, skip_bad=self.skip_bad, previous=before)
+            after = build_snapshot(
+                self.root, skip_bad=self.skip_bad, previous=before, cache_dir=self.cache_dir, save_cache=False
+            )
         except KnowledgeError as exc:
             return failed(None, exc.problems)
         except (NotADirectoryError, OSError) as exc:

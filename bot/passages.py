@@ -17,15 +17,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from bot.documents import Document, Metadata
-from bot.text import Span, split_sentences, trim
+from bot.text import Span, sentence_bounds, trim
 
 __all__ = [
     "FIELD_LABELS",
     "MAX_PASSAGE_CHARS",
     "MAX_PASSAGE_SENTENCES",
+    "Layout",
     "Passage",
+    "about_labels",
     "about_text",
+    "layout_document",
+    "passage_at",
     "split_passages",
 ]
 
@@ -77,6 +83,37 @@ class Passage:
         return self.paragraph is None
 
 
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Where a document's passages and sentences are, as flat arrays.
+
+    Passage 0 is the front-matter passage (paragraph 0, offsets into ``about_text``); the
+    others are body passages (offsets into ``document.body``). A large knowledge base keeps
+    these arrays rather than millions of small objects; ``passage_at`` makes a Passage when
+    one is needed. ``headings`` holds each distinct heading once; ``heading_ids`` points
+    into it (-1: none).
+    """
+
+    paragraphs: np.ndarray  # int32, 0 for the about passage
+    starts: np.ndarray  # int32 passage start
+    ends: np.ndarray  # int32 passage end
+    sentence_ptr: np.ndarray  # int32, passages + 1, into the sentence arrays
+    sentence_starts: np.ndarray  # int32
+    sentence_ends: np.ndarray  # int32
+    heading_ids: np.ndarray  # int32, -1 when the passage has no heading
+    headings: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of passages (the about passage included)."""
+        return len(self.paragraphs)
+
+    @property
+    def paragraph_count(self) -> int:
+        """Number of body paragraphs (a long paragraph cut into passages counts once)."""
+        return len(np.unique(self.paragraphs[1:])) if self.size > 1 else 0
+
+
 def about_fields(meta: Metadata) -> list[tuple[str, str]]:
     """The (field, value) pairs that make up the front-matter passage, in a fixed order."""
     return [(name, value) for name in _ABOUT_FIELDS if (value := getattr(meta, name))]
@@ -87,94 +124,134 @@ def about_text(meta: Metadata) -> str:
     return "\n".join(value for _, value in about_fields(meta))
 
 
-def split_passages(document: Document) -> tuple[Passage, ...]:
-    """The about passage first, then the body paragraphs in order."""
-    return (_about_passage(document), *_body_passages(document))
-
-
-def _about_passage(document: Document) -> Passage:
-    source = about_text(document.meta)
-    units: list[Span] = []
-    labels: list[str] = []
+def _about_units(meta: Metadata) -> list[tuple[str, int, int]]:
+    """(field, start, end) of each unit of the about passage: one per value, or per sentence."""
+    source = about_text(meta)
+    units: list[tuple[str, int, int]] = []
     offset = 0
-    tag_words = " ".join(document.meta.tags)
-    for name, value in about_fields(document.meta):
-        spans = (
-            split_sentences(source, offset, offset + len(value))
-            if name in _SENTENCE_FIELDS
-            else (Span(offset, offset + len(value)),)
-        )
-        for span in spans:
-            units.append(span)
-            extra = f" {tag_words}" if name == "title" and tag_words else ""
-            labels.append(f"{FIELD_LABELS.get(name, '')}{extra}")
+    for name, value in about_fields(meta):
+        bounds = sentence_bounds(source, offset, offset + len(value)) if name in _SENTENCE_FIELDS else []
+        units.extend((name, lo, hi) for lo, hi in bounds or [(offset, offset + len(value))])
         offset += len(value) + 1
-    return Passage(
-        doc_id=document.doc_id,
-        paragraph=None,
-        start=0,
-        end=len(source),
-        sentences=tuple(units),
-        source=source,
-        labels=tuple(labels),
+    return units
+
+
+def about_labels(meta: Metadata) -> tuple[str, ...]:
+    """Hidden search words for each unit of the about passage (same order as its sentences)."""
+    tag_words = " ".join(meta.tags)
+    return tuple(
+        FIELD_LABELS.get(name, "") + (f" {tag_words}" if name == "title" and tag_words else "")
+        for name, _, _ in _about_units(meta)
     )
 
 
-def _body_passages(document: Document) -> list[Passage]:
+def layout_document(document: Document) -> Layout:
+    """Find the document's passages and sentences."""
+    paragraphs = [0]
+    starts, ends = [0], []
+    sentence_ptr = [0]
+    sentence_starts: list[int] = []
+    sentence_ends: list[int] = []
+    heading_ids = [-1]
+    headings: list[str] = []
+
+    for _, lo, hi in _about_units(document.meta):
+        sentence_starts.append(lo)
+        sentence_ends.append(hi)
+    ends.append(len(about_text(document.meta)))
+    sentence_ptr.append(len(sentence_starts))
+
     body = document.body
-    passages: list[Passage] = []
-    heading: str | None = None
+    heading = -1
     number = 0
-    for block in _blocks(body):
-        first_line_end = body.find("\n", block.start, block.end)
-        first_line_end = block.end if first_line_end < 0 else first_line_end
-        first_line = body[block.start : first_line_end].strip()
+    for block_start, block_end in _blocks(body):
+        first_line_end = body.find("\n", block_start, block_end)
+        first_line_end = block_end if first_line_end < 0 else first_line_end
+        first_line = body[block_start:first_line_end].strip()
         if _HEADING.match(first_line):
-            heading = first_line.lstrip("#").strip() or None
-            rest_start = first_line_end
-            if rest_start >= block.end or not body[rest_start : block.end].strip():
+            title = first_line.lstrip("#").strip()
+            if title:
+                headings.append(title)
+                heading = len(headings) - 1
+            else:
+                heading = -1
+            if first_line_end >= block_end or not body[first_line_end:block_end].strip():
                 continue
-            block = Span(rest_start, block.end)
-        text = block.of(body).strip()
+            block_start = first_line_end
+        text = body[block_start:block_end].strip()
         if _RULE.match(text) or _COMMENT.match(text):
             continue
         number += 1
-        sentences = split_sentences(body, block.start, block.end)
-        for chunk in _chunks(sentences):
-            passages.append(
-                Passage(
-                    doc_id=document.doc_id,
-                    paragraph=number,
-                    start=chunk[0].start,
-                    end=chunk[-1].end,
-                    sentences=chunk,
-                    heading=heading,
-                    source=body,
-                )
-            )
-    return passages
+        for chunk in _chunks(sentence_bounds(body, block_start, block_end)):
+            paragraphs.append(number)
+            starts.append(chunk[0][0])
+            ends.append(chunk[-1][1])
+            heading_ids.append(heading)
+            for lo, hi in chunk:
+                sentence_starts.append(lo)
+                sentence_ends.append(hi)
+            sentence_ptr.append(len(sentence_starts))
+
+    def ints(values: list[int]) -> np.ndarray:
+        return np.asarray(values, dtype=np.int32)
+
+    return Layout(
+        paragraphs=ints(paragraphs),
+        starts=ints(starts),
+        ends=ints(ends),
+        sentence_ptr=ints(sentence_ptr),
+        sentence_starts=ints(sentence_starts),
+        sentence_ends=ints(sentence_ends),
+        heading_ids=ints(heading_ids),
+        headings=tuple(headings),
+    )
 
 
-def _blocks(body: str) -> list[Span]:
-    """Paragraph blocks separated by blank lines, trimmed, as spans of the body."""
-    spans: list[Span] = []
+def passage_at(document: Document, layout: Layout, i: int, about: tuple[str, tuple[str, ...]] | None = None) -> Passage:
+    """Passage ``i`` of a document, as an object (``about`` saves recomputing the front-matter text)."""
+    lo, hi = int(layout.sentence_ptr[i]), int(layout.sentence_ptr[i + 1])
+    sentences = tuple(
+        Span(int(a), int(b)) for a, b in zip(layout.sentence_starts[lo:hi], layout.sentence_ends[lo:hi], strict=True)
+    )
+    paragraph = int(layout.paragraphs[i])
+    if paragraph == 0:
+        source, labels = about or (about_text(document.meta), about_labels(document.meta))
+        start, end = int(layout.starts[i]), int(layout.ends[i])
+        return Passage(document.doc_id, None, start, end, sentences, None, source, labels)
+    heading_id = int(layout.heading_ids[i])
+    heading = layout.headings[heading_id] if heading_id >= 0 else None
+    return Passage(
+        document.doc_id, paragraph, int(layout.starts[i]), int(layout.ends[i]), sentences, heading, document.body
+    )
+
+
+def split_passages(document: Document) -> tuple[Passage, ...]:
+    """The about passage first, then the body paragraphs in order."""
+    layout = layout_document(document)
+    about = (about_text(document.meta), about_labels(document.meta))
+    return tuple(passage_at(document, layout, i, about) for i in range(layout.size))
+
+
+def _blocks(body: str) -> list[tuple[int, int]]:
+    """Paragraph blocks separated by blank lines, trimmed, as (start, end) offsets of the body."""
+    spans: list[tuple[int, int]] = []
     previous = 0
     for match in _BLANK_LINES.finditer(body):
-        spans.append(Span(previous, match.start()))
+        spans.append((previous, match.start()))
         previous = match.end()
-    spans.append(Span(previous, len(body)))
-    return [t for span in spans if (t := trim(body, span.start, span.end)) is not None]
+    spans.append((previous, len(body)))
+    return [(t.start, t.end) for lo, hi in spans if (t := trim(body, lo, hi)) is not None]
 
 
-def _chunks(sentences: tuple[Span, ...]) -> list[tuple[Span, ...]]:
+def _chunks(sentences: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """Group a paragraph's sentences into passages of bounded size."""
-    chunks: list[tuple[Span, ...]] = []
-    current: list[Span] = []
+    chunks: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
     for sentence in sentences:
-        if current and (len(current) >= MAX_PASSAGE_SENTENCES or sentence.end - current[0].start > MAX_PASSAGE_CHARS):
-            chunks.append(tuple(current))
+        if current and (len(current) >= MAX_PASSAGE_SENTENCES or sentence[1] - current[0][0] > MAX_PASSAGE_CHARS):
+            chunks.append(current)
             current = []
         current.append(sentence)
     if current:
-        chunks.append(tuple(current))
+        chunks.append(current)
     return chunks

@@ -1,30 +1,49 @@
 """Knowledge folder -> an immutable Snapshot that answers questions; reloads build a new one.
 
 A Snapshot is everything needed to answer: documents, passages, index, speller and the
-precomputed summaries. It is built by one pure function from the folder (and, to save work,
-from the previous snapshot), never modified afterwards, and replaced as a whole, so a reader
-holding a reference always sees one consistent knowledge base.
+precomputed summaries. It is built by one function from the folder (reusing, to save work,
+the previous snapshot and the on-disk cache), never modified afterwards, and replaced as a
+whole, so a reader holding a reference always sees one consistent knowledge base.
+
+Building costs, in order: reading and hashing files; laying out and tokenizing changed
+documents (the bulk; spread over worker processes when there is a lot of new text);
+merging term counts into the index; ranking summary sentences. Only documents whose bytes
+changed are tokenized again, and a restart with nothing changed loads the index from the
+cache without tokenizing at all.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
 
 from bot.answer import DEFAULT_RESULTS, Answer, answer_question
+from bot.cache import IndexCache, LoadedCache
 from bot.documents import Document
 from bot.errors import KnowledgeError, KnowledgeProblem
-from bot.index import Bm25Params, Index, TermBundle, bundle_terms
-from bot.knowledge import LoadResult, load_knowledge
+from bot.index import Bm25Params, Index, TermBundle, analyze_document
+from bot.knowledge import CACHE_DIR_NAME, LoadResult, load_knowledge
 from bot.lexicon import english_frequency
-from bot.passages import Passage, split_passages
+from bot.passages import Layout
 from bot.spelling import Speller
 from bot.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 from bot.tokenizer import Analyzer
 
-__all__ = ["Snapshot", "build_snapshot"]
+__all__ = ["PARALLEL_MIN_CHARS", "Snapshot", "build_snapshot", "default_cache_dir"]
+
+# Below this much new text, tokenizing in this process is faster than starting workers.
+PARALLEL_MIN_CHARS = 4_000_000
+_CHUNK_DOCUMENTS = 16
+
+Key = tuple[str, str]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,14 +53,38 @@ class Snapshot:
     root: str
     index: Index
     analyzer: Analyzer
-    speller: Speller
     problems: tuple[KnowledgeProblem, ...] = ()
     skipped: tuple[str, ...] = ()
     load_ms: float = 0.0
     index_ms: float = 0.0
     reused: int = 0
-    analyzed: Mapping[tuple[str, str], tuple[tuple[Passage, ...], TermBundle]] = field(default_factory=dict, repr=False)
-    ranked: Mapping[tuple[str, str], tuple[SummarySentence, ...]] = field(default_factory=dict, repr=False)
+    cache: str = "none"
+    analyzed: Mapping[Key, tuple[Layout, TermBundle]] = field(default_factory=dict, repr=False)
+    ranked: Mapping[Key, tuple[SummarySentence, ...]] = field(default_factory=dict, repr=False)
+    _lazy: dict[str, Speller] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def speller(self) -> Speller:
+        """Typo candidates from this index's vocabulary, built on first use and kept.
+
+        Building takes about a second for a very large vocabulary; ``warm`` does it ahead of
+        time so that no question pays for it.
+        """
+        speller = self._lazy.get("speller")
+        if speller is None:
+            with self._lock:
+                speller = self._lazy.get("speller")
+                if speller is None:
+                    index = self.index
+                    frequency = np.diff(index.indptr)
+                    speller = Speller(index.vocab, {t: int(frequency[i]) for t, i in index.vocab.items()})
+                    self._lazy["speller"] = speller
+        return speller
+
+    def warm(self) -> None:
+        """Build what is otherwise built on first use, so no question pays for it."""
+        _ = self.speller, self.index.dense, self.index.max_weight, self.index.terms
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -68,8 +111,12 @@ class Snapshot:
 
     def paragraph_count(self, document: Document) -> int:
         """Number of body paragraphs (a long paragraph cut into passages counts once)."""
-        start, end = self.index.doc_ranges[document.doc_id]
-        return len({p.paragraph for p in self.index.passages[start:end] if p.paragraph is not None})
+        return self.index.layouts[self.index.position(document.doc_id)].paragraph_count
+
+
+def default_cache_dir(root: str | os.PathLike[str]) -> Path:
+    """Where a knowledge folder's index cache lives unless configured: ``<root>/.cache``."""
+    return Path(root) / CACHE_DIR_NAME
 
 
 def build_snapshot(
@@ -79,17 +126,26 @@ def build_snapshot(
     previous: Snapshot | None = None,
     params: Bm25Params | None = None,
     analyzer: Analyzer | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    save_cache: bool = True,
+    workers: int | None = None,
 ) -> Snapshot:
-    """Load, split, tokenize and index a knowledge folder.
+    """Load, lay out, tokenize and index a knowledge folder.
 
+    ``cache_dir`` enables the on-disk cache (read, and written when ``save_cache``);
+    ``workers`` caps the tokenizing processes (default: the CPUs this process may use).
     Raises KnowledgeError when a file is bad and ``skip_bad`` is False, and when no document
     loads at all, so a caller that was serving keeps serving what it had.
     """
     analyzer = analyzer or Analyzer()
+    params = params or Bm25Params()
     english_frequency()  # load the dictionary now, not during the first question
     started = time.perf_counter()
+    cache = IndexCache(cache_dir) if cache_dir is not None else None
+    stored: LoadedCache | None = cache.load(analyzer, params) if cache is not None else None
+    restorable = {(c.path, c.digest): c for c in stored.documents.values()} if stored else {}
     previous_docs = {d.path: d for d in previous.documents} if previous else {}
-    loaded: LoadResult = load_knowledge(root, previous=previous_docs)
+    loaded: LoadResult = load_knowledge(root, previous=previous_docs, cached=restorable)
     if loaded.errors and not skip_bad:
         raise KnowledgeError(loaded.errors)
     if not loaded.documents:
@@ -100,40 +156,78 @@ def build_snapshot(
     load_ms = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
-    # Passages and term counts depend only on a file's bytes and id: reuse unchanged ones.
-    reuse = previous.analyzed if previous and previous.analyzer == analyzer else {}
-    analyzed: dict[tuple[str, str], tuple[tuple[Passage, ...], TermBundle]] = {}
-    reused = 0
-    for document in loaded.documents:
+    documents = loaded.documents
+    same_analyzer = previous is not None and previous.analyzer == analyzer
+    reuse: Mapping[Key, tuple[Layout, TermBundle]] = previous.analyzed if same_analyzer and previous else {}
+    previous_ranked = previous.ranked if same_analyzer and previous else {}
+    analyzed: dict[Key, tuple[Layout, TermBundle]] = {}
+    ranked: dict[Key, tuple[SummarySentence, ...]] = {}
+    missing: list[Document] = []
+    for document in documents:
         key = (document.doc_id, document.digest)
-        cached = reuse.get(key)
-        if cached is not None:
-            reused += 1
+        found = reuse.get(key)
+        picks = previous_ranked.get(key)
+        if found is None and stored is not None:
+            found, picks = stored.parts.get(key), stored.ranking(document)
+        if found is None or picks is None:
+            missing.append(document)
         else:
-            passages = split_passages(document)
-            cached = (passages, bundle_terms(passages, analyzer))
-        analyzed[key] = cached
-    parts = [analyzed[(d.doc_id, d.digest)] for d in loaded.documents]
-    index = Index.build(loaded.documents, [p for p, _ in parts], [b for _, b in parts], params)
-    speller = Speller(index.vocab, {t: index.doc_freq(i) for t, i in index.vocab.items()})
-    # Summary rankings depend on the whole index's IDF only slightly: reuse an unchanged
-    # document's ranking rather than recomputing every document on every reload.
-    previous_ranked = previous.ranked if previous and previous.analyzer == analyzer else {}
-    ranked: dict[tuple[str, str], tuple[SummarySentence, ...]] = {}
-    for document, (passages, _) in zip(loaded.documents, parts, strict=True):
-        key = (document.doc_id, document.digest)
-        ranked[key] = previous_ranked.get(key) or rank_sentences(passages, index, analyzer)
+            analyzed[key], ranked[key] = found, picks
+    reused = len(documents) - len(missing)
+    for document, (layout, bundle, picks) in zip(missing, _analyze(missing, analyzer, workers), strict=True):
+        analyzed[(document.doc_id, document.digest)] = (layout, bundle)
+        ranked[(document.doc_id, document.digest)] = picks
+    layouts = [analyzed[(d.doc_id, d.digest)][0] for d in documents]
+    bundles = [analyzed[(d.doc_id, d.digest)][1] for d in documents]
+
+    index = stored.index_for(documents, params) if stored and not missing else None
+    status = "hit" if index is not None else ("miss" if cache is not None else "none")
+    if index is None:
+        old = previous.index if same_analyzer and previous and previous.index.params == params else None
+        index = Index.build(documents, layouts, bundles, params, previous=old)
     index_ms = (time.perf_counter() - started) * 1000
-    return Snapshot(
+    snapshot = Snapshot(
         root=os.fspath(root),
         index=index,
         analyzer=analyzer,
-        speller=speller,
         problems=loaded.problems,
         skipped=loaded.skipped,
         load_ms=load_ms,
         index_ms=index_ms,
         reused=reused,
+        cache=status,
         analyzed=analyzed,
         ranked=ranked,
     )
+    if cache is not None and save_cache and (status != "hit" or missing):
+        cache.save(index, analyzer, ranked)
+    return snapshot
+
+
+Analysis = tuple[Layout, TermBundle, tuple[SummarySentence, ...]]
+
+
+def analyze(document: Document, analyzer: Analyzer) -> Analysis:
+    """Everything about one document that does not depend on the others.
+
+    Its layout, its term counts per sentence, and its summary's sentence ranking.
+    """
+    layout, bundle = analyze_document(document, analyzer)
+    return layout, bundle, rank_sentences(document, layout, bundle)
+
+
+def _analyze(documents: Sequence[Document], analyzer: Analyzer, workers: int | None) -> list[Analysis]:
+    """Analyze documents, in worker processes when there is a lot of text."""
+    available = workers if workers is not None else len(os.sched_getaffinity(0))
+    if available < 2 or sum(len(d.body) for d in documents) < PARALLEL_MIN_CHARS:
+        return [analyze(d, analyzer) for d in documents]
+    chunks = [documents[i : i + _CHUNK_DOCUMENTS] for i in range(0, len(documents), _CHUNK_DOCUMENTS)]
+    # "spawn": safe from a process that runs threads (the bot's event loop and reloads).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=available, mp_context=context) as pool:
+        results = pool.map(_analyze_chunk, chunks, [analyzer] * len(chunks))
+        return [parts for chunk in results for parts in chunk]
+
+
+def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer) -> list[Analysis]:
+    return [analyze(d, analyzer) for d in documents]

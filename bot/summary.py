@@ -14,17 +14,17 @@ cover is declined exactly as ``/ask`` declines.
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
+
 from bot.answer import Status, answer_question
 from bot.documents import Document
-from bot.index import Index
-from bot.passages import Passage
+from bot.index import Index, TermBundle
+from bot.passages import Layout
 from bot.query import read_question
 from bot.spelling import Speller
 from bot.text import clean_question, has_words
@@ -50,8 +50,7 @@ POSITION_WEIGHT = 0.15
 MMR_LAMBDA = 0.9
 # Two sentences this similar (cosine of TF-IDF) are treated as saying the same thing.
 DUPLICATE_SIMILARITY = 0.6
-_TERMINAL = re.compile(r"[.!?…][\"'’”)\]]*$")
-_WORDS = re.compile(r"\w+")
+_CLOSERS = "\"'’”)]"
 
 
 class SummaryStatus(Enum):
@@ -84,98 +83,167 @@ class Summary:
     elapsed_ms: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    sentence: SummarySentence
-    order: int
-    vector: dict[int, float]
-    norm: float
+@dataclass(frozen=True, eq=False)
+class _Candidates:
+    """A document's summary-worthy sentences as sparse TF-IDF rows (compact column ids)."""
+
+    body: str
+    spans: list[tuple[int, int, int]]  # (paragraph, start, end) of each candidate
+    rows: np.ndarray  # row of each entry
+    cols: np.ndarray  # compact column of each entry
+    vals: np.ndarray  # TF-IDF weight of each entry
+    terms: np.ndarray  # compact column -> index term id
+    norms: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def sentence(self, row: int) -> SummarySentence:
+        """The candidate as a summary sentence (made only for the ones picked)."""
+        paragraph, start, end = self.spans[row]
+        return SummarySentence(paragraph, start, end, self.body[start:end])
+
+    def text(self, row: int) -> str:
+        """The exact text of a candidate."""
+        _, start, end = self.spans[row]
+        return self.body[start:end]
+
+    def term_sets(self) -> list[set[int]]:
+        """Local term ids of each sentence (for topic relevance)."""
+        sets: list[set[int]] = [set() for _ in self.spans]
+        for row, col in zip(self.rows.tolist(), self.cols.tolist(), strict=True):
+            sets[row].add(int(self.terms[col]))
+        return sets
 
 
-def _candidates(passages: Sequence[Passage], index: Index, analyzer: Analyzer) -> list[_Candidate]:
-    """Body sentences that can stand alone: whole sentences of at least MIN_WORDS words."""
-    found: list[_Candidate] = []
-    for passage in passages:
-        if passage.is_about or passage.paragraph is None:
-            continue
-        for span in passage.sentences:
-            text = span.of(passage.source)
-            if len(_WORDS.findall(text)) < MIN_WORDS or not _TERMINAL.search(text):
-                continue
-            vector: dict[int, float] = {}
-            for term in analyzer.terms(text):
-                term_id = index.vocab.get(term)
-                if term_id is not None:
-                    vector[term_id] = vector.get(term_id, 0.0) + 1.0
-            for term_id, count in vector.items():
-                vector[term_id] = (1.0 + math.log(count)) * max(float(index.idf[term_id]), 0.0)
-            norm = math.sqrt(sum(v * v for v in vector.values()))
-            sentence = SummarySentence(passage.paragraph, span.start, span.end, text)
-            found.append(_Candidate(sentence, len(found), vector, norm))
-    return found
+def _standalone(text: str) -> bool:
+    """A whole sentence of at least MIN_WORDS words: ends like a sentence, not cut off."""
+    stripped = text.rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in ".!?…" and text.count(" ") + 1 >= MIN_WORDS
 
 
-def _cosine(a: _Candidate | dict[int, float], b: _Candidate, a_norm: float | None = None) -> float:
-    vector = a.vector if isinstance(a, _Candidate) else a
-    norm = a.norm if isinstance(a, _Candidate) else (a_norm or 0.0)
-    if not norm or not b.norm:
-        return 0.0
-    small, large = (vector, b.vector) if len(vector) < len(b.vector) else (b.vector, vector)
-    return sum(v * large.get(k, 0.0) for k, v in small.items()) / (norm * b.norm)
+def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Candidates:
+    """Body sentences that can stand alone (whole, at least MIN_WORDS words), with TF-IDF rows.
+
+    Term counts come from the document's per-sentence bundle: nothing is tokenized again.
+    The IDF is the document's own, over its body sentences (BM25+'s log((S + 1) / df)):
+    a summary then depends on nothing but its document, so it never changes when other
+    documents do and can be computed in the worker that tokenized the document.
+    Columns are the document's local term ids.
+    """
+    body = document.body
+    spans: list[tuple[int, int, int]] = []
+    units: list[int] = []
+    ptr = layout.sentence_ptr.tolist()
+    paragraphs = layout.paragraphs.tolist()
+    starts, ends = layout.sentence_starts.tolist(), layout.sentence_ends.tolist()
+    for j in range(1, layout.size):
+        for u in range(ptr[j], ptr[j + 1]):
+            if _standalone(body[starts[u] : ends[u]]):
+                spans.append((paragraphs[j], starts[u], ends[u]))
+                units.append(u)
+    first_body = ptr[1] if len(ptr) > 1 else 0
+    body_units = bundle.units - first_body
+    body_terms = bundle.term_ids[int(bundle.unit_ptr[first_body]) :]
+    df = np.bincount(body_terms, minlength=len(bundle.terms))
+    idf = np.log((body_units + 1) / np.maximum(df, 1))
+    unit_array = np.asarray(units, dtype=np.int64)
+    lengths = bundle.unit_ptr[unit_array + 1] - bundle.unit_ptr[unit_array] if units else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
+    entry = np.repeat(bundle.unit_ptr[unit_array], lengths) + _ranges(lengths)
+    local_ids = bundle.term_ids[entry]
+    tf = bundle.counts[entry].astype(np.float64)
+    vals = (1.0 + np.log(np.maximum(tf, 1.0))) * idf[local_ids]
+    terms, cols = np.unique(local_ids, return_inverse=True)
+    norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(units)))
+    return _Candidates(body, spans, rows, cols, vals, terms, norms)
 
 
-def _mead_scores(candidates: list[_Candidate]) -> list[float]:
-    centroid: dict[int, float] = {}
-    for c in candidates:
-        for k, v in c.vector.items():
-            centroid[k] = centroid.get(k, 0.0) + v / len(candidates)
-    centroid_norm = math.sqrt(sum(v * v for v in centroid.values()))
-    first = candidates[0]
-    n = len(candidates)
-    scores = []
-    for c in candidates:
-        position = 1.0 - c.order / n
-        scores.append(
-            CENTROID_WEIGHT * _cosine(centroid, c, centroid_norm)
-            + FIRST_SENTENCE_WEIGHT * _cosine(first, c)
-            + POSITION_WEIGHT * position
-        )
-    return scores
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """0..n-1 for each n in ``lengths``, concatenated."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(total, dtype=np.int64) - offsets
 
 
-def _mmr(candidates: list[_Candidate], scores: list[float], count: int) -> list[_Candidate]:
-    """Greedy picks by relevance minus similarity to what is already picked."""
-    chosen: list[_Candidate] = []
-    remaining = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
-    top = max(scores) if scores else 1.0
-    while remaining and len(chosen) < count:
-        best_i, best_value = None, -math.inf
-        for i in remaining:
-            redundancy = max((_cosine(candidates[i], c) for c in chosen), default=0.0)
-            if redundancy >= DUPLICATE_SIMILARITY or candidates[i].sentence.text in {c.sentence.text for c in chosen}:
-                continue
-            value = MMR_LAMBDA * scores[i] / (top or 1.0) - (1 - MMR_LAMBDA) * redundancy
-            if value > best_value:
-                best_i, best_value = i, value
-        if best_i is None:
+def _row_dot(c: _Candidates, dense: np.ndarray) -> np.ndarray:
+    """Dot product of every row with a dense vector over the compact columns."""
+    return np.bincount(c.rows, weights=c.vals * dense[c.cols], minlength=len(c))
+
+
+def _mead_scores(c: _Candidates) -> np.ndarray:
+    n = len(c)
+    width = len(c.terms)
+    centroid = np.bincount(c.cols, weights=c.vals, minlength=width) / n
+    first = np.zeros(width)
+    first_entries = c.rows == 0
+    first[c.cols[first_entries]] = c.vals[first_entries]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_centroid = np.nan_to_num(_row_dot(c, centroid) / (c.norms * np.linalg.norm(centroid)))
+        to_first = np.nan_to_num(_row_dot(c, first) / (c.norms * c.norms[0]))
+    position = 1.0 - np.arange(n) / n
+    return CENTROID_WEIGHT * to_centroid + FIRST_SENTENCE_WEIGHT * to_first + POSITION_WEIGHT * position
+
+
+def _mmr(c: _Candidates, pool: np.ndarray, scores: np.ndarray, count: int) -> list[int]:
+    """Greedy picks (row numbers) by relevance minus similarity to what is already picked.
+
+    Only the ``pool`` rows compete (the best by score, a few times more than needed), so a
+    long document costs a small dense similarity matrix, not a quadratic one.
+    """
+    slot = np.full(len(c), -1, dtype=np.int64)
+    slot[pool] = np.arange(len(pool))
+    entry_slot = slot[c.rows]
+    keep = entry_slot >= 0
+    slots, cols = entry_slot[keep], c.cols[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.nan_to_num(c.vals[keep] / c.norms[c.rows[keep]])
+    relevance = scores[pool] / (scores.max() or 1.0)
+    chosen: list[int] = []
+    texts: set[str] = set()
+    redundancy = np.zeros(len(pool))
+    available = np.ones(len(pool), dtype=bool)
+    while len(chosen) < count:
+        allowed = available & (redundancy < DUPLICATE_SIMILARITY)
+        if not allowed.any():
             break
-        chosen.append(candidates[best_i])
-        remaining.remove(best_i)
+        value = np.where(allowed, MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy, -np.inf)
+        best = int(np.argmax(value))
+        available[best] = False
+        text = c.text(int(pool[best]))
+        if text in texts:
+            continue
+        texts.add(text)
+        chosen.append(int(pool[best]))
+        picked = np.zeros(len(c.terms))
+        mine = slots == best
+        picked[cols[mine]] = unit[mine]
+        similarity = np.bincount(slots, weights=unit * picked[cols], minlength=len(pool))
+        redundancy = np.maximum(redundancy, similarity)
     return chosen
 
 
+def _pool(scores: np.ndarray, count: int) -> np.ndarray:
+    size = min(len(scores), max(4 * count, 40))
+    return np.argsort(-scores, kind="stable")[:size]
+
+
 def rank_sentences(
-    passages: Sequence[Passage], index: Index, analyzer: Analyzer, count: int = MAX_SENTENCES
+    document: Document, layout: Layout, bundle: TermBundle, count: int = MAX_SENTENCES
 ) -> tuple[SummarySentence, ...]:
     """The MMR pick order of a document's best sentences (a summary of N is the first N).
 
-    Computed once per document when the knowledge base loads, since greedy picks are a
-    prefix of each other: the 3-sentence summary is the first 3 of the 10-sentence pick.
+    Computed once per document when it is indexed, since greedy picks are a prefix of each
+    other: the 3-sentence summary is the first 3 of the 10-sentence pick.
     """
-    candidates = _candidates(passages, index, analyzer)
-    if not candidates:
+    candidates = _candidates(document, layout, bundle)
+    if not len(candidates):
         return ()
-    return tuple(c.sentence for c in _mmr(candidates, _mead_scores(candidates), count))
+    scores = _mead_scores(candidates)
+    picks = _mmr(candidates, _pool(scores, count), scores, count)
+    return tuple(candidates.sentence(i) for i in picks)
 
 
 def summarize(
@@ -195,8 +263,7 @@ def summarize(
     """
     started = time.perf_counter()
     count = max(1, min(MAX_SENTENCES, sentences))
-    lo, hi = index.doc_ranges[document.doc_id]
-    passages = index.passages[lo:hi]
+    d = index.position(document.doc_id)
 
     def done(status: SummaryStatus, picked: Sequence[SummarySentence] = ()) -> Summary:
         ordered = tuple(sorted(picked, key=lambda s: s.start))
@@ -204,7 +271,7 @@ def summarize(
         return Summary(document, topic, status, ordered, elapsed)
 
     if topic is None or not topic.strip():
-        picks = ranked if ranked is not None else rank_sentences(passages, index, analyzer)
+        picks = ranked if ranked is not None else rank_sentences(document, index.layouts[d], index.bundles[d])
         return done(SummaryStatus.OK if picks else SummaryStatus.NO_SENTENCES, picks[:count])
 
     cleaned = clean_question(topic)
@@ -217,24 +284,21 @@ def summarize(
         return done(SummaryStatus.NOT_FOUND)
 
     query = read_question(cleaned, index, analyzer, speller)
-    candidates = _candidates(passages, index, analyzer)
-    if not candidates:
+    candidates = _candidates(document, index.layouts[d], index.bundles[d])
+    if not len(candidates):
         return done(SummaryStatus.NO_SENTENCES)
     base = _mead_scores(candidates)
-    relevance = []
-    for c in candidates:
-        present = set(c.vector)
-        relevance.append(
-            sum(
-                concept.weight * concept.presence(present)
-                for concept in query.concepts
-                if concept.forms and concept.presence(present) > 0
-            )
-        )
-    focused = [i for i, r in enumerate(relevance) if r > 0]
-    if not focused:
+    to_global = index.local_to_global[d]
+    relevance = np.array(
+        [
+            sum(c.weight * c.presence({int(to_global[t]) for t in present}) for c in query.concepts if c.forms)
+            for present in candidates.term_sets()
+        ]
+    )
+    if not (relevance > 0).any():
         return done(SummaryStatus.NOT_FOUND)
-    top_relevance = max(relevance)
-    pool = [candidates[i] for i in focused]
-    scores = [base[i] * (0.5 + relevance[i] / top_relevance) for i in focused]
-    return done(SummaryStatus.OK, [c.sentence for c in _mmr(pool, scores, count)])
+    scores = np.where(relevance > 0, base * (0.5 + relevance / relevance.max()), -np.inf)
+    focused = np.flatnonzero(relevance > 0)
+    pool = focused[np.argsort(-scores[focused], kind="stable")][: max(4 * count, 40)]
+    picks = _mmr(candidates, pool, np.where(relevance > 0, scores, 0.0), count)
+    return done(SummaryStatus.OK, [candidates.sentence(i) for i in picks])

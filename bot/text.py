@@ -14,6 +14,7 @@ __all__ = [
     "Span",
     "clean_question",
     "has_words",
+    "sentence_bounds",
     "split_sentences",
     "strip_invisible",
     "trim",
@@ -47,34 +48,66 @@ _SENTENCE_STARTERS = frozenset(
 )
 _OPENERS = "\"'“‘([«¿¡"
 _CLOSERS = "\"'’”)]»"
-_BOUNDARY = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s)")
+# Terminal punctuation and closing quotes, with the next non-space character (if any) captured.
+_BOUNDARY = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?:(?=\s+(\S))|(?=\s*$))")
 _LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.?$")
 _DOTTED_ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")
+_LEADING_WORD = re.compile(r"\s*([A-Za-z]+)")
+_STARTS = _OPENERS + "—–-•*"
 
 
-def _is_boundary(text: str, punct_start: int, punct_end: int) -> bool:
-    """Decide whether the terminal punctuation at ``text[punct_start:punct_end]`` ends a sentence."""
-    rest = text[punct_end:].lstrip()
-    if not rest:
+def _is_boundary(text: str, punct_start: int, punct_end: int, nxt: str | None) -> bool:
+    """Decide whether the punctuation at ``text[punct_start:punct_end]`` ends a sentence.
+
+    ``nxt`` is the first non-space character after it (None at the end of the text).
+    """
+    if nxt is None:
         return True
-    nxt = rest[0]
-    if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or nxt in "—–-•*"):
+    if not (nxt.isupper() or nxt.isdigit() or nxt in _STARTS):
         return False
-    if text[punct_start] != ".":
+    if text[punct_start] != "." or not text[punct_start - 1 : punct_start].isalpha():
         return True
-    head = text[max(0, punct_start - 40) : punct_start + 1]
-    word_match = _WORD_BEFORE.search(head)
-    if word_match is None:
+    if punct_start >= 7 and text[punct_start - 7 : punct_start].isalpha():
+        return True  # a long word: no abbreviation, initial or acronym is that long
+    # The word before the stop; abbreviations, initials and dotted acronyms are short.
+    window = max(0, punct_start - 12)
+    space = max(text.rfind(" ", window, punct_start), text.rfind("\n", window, punct_start))
+    if space < 0 and window > 0:
         return True
-    word = word_match.group(1).rstrip(".")
+    head = text[space + 1 : punct_start + 1].lstrip(_OPENERS)
+    word = head.rstrip(".").rsplit(".", 1)[-1]
     if _DOTTED_ACRONYM.search(head):
-        following = re.match(r"[A-Za-z]+", rest)
-        return bool(following and following.group(0).lower() in _SENTENCE_STARTERS)
+        following = _LEADING_WORD.match(text, punct_end)
+        return bool(following and following.group(1).lower() in _SENTENCE_STARTERS)
     if word.lower() in _ABBREVIATIONS:
         return False
     # A lone capital initial such as the "J." in "J. Smith".
     return not (len(word) == 1 and word.isupper())
+
+
+def sentence_bounds(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets in ``text[start:end]``, trimmed of white space.
+
+    The fast form of ``split_sentences`` used when indexing: plain tuples, no copies of the
+    text, one regular-expression pass.
+    """
+    end = len(text) if end is None else end
+    cuts = [m.end() for m in _BOUNDARY.finditer(text, start, end) if _is_boundary(text, m.start(), m.end(), m.group(1))]
+    if text.find("\n", start, end) >= 0:
+        cuts.extend(m.start() for m in _LIST_ITEM.finditer(text, start, end))
+        cuts = sorted(set(cuts))
+    bounds: list[tuple[int, int]] = []
+    previous = start
+    for cut in [*cuts, end]:
+        lo, hi = previous, cut
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        if hi > lo:
+            bounds.append((lo, hi))
+        previous = cut
+    return bounds
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
@@ -84,24 +117,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> tuple[
     after the full stop, hyphenated words ("EU-Japan", "post-1945", "U-turn") and dashes,
     which never end a sentence, and list items on their own lines.
     """
-    end = len(text) if end is None else end
-    cuts: list[int] = []
-    segment = text[start:end]
-    for match in _BOUNDARY.finditer(segment):
-        punct_end_rel = match.end()
-        punct_start_rel = match.start()
-        if _is_boundary(segment, punct_start_rel, punct_end_rel):
-            cuts.append(start + punct_end_rel)
-    for match in _LIST_ITEM.finditer(segment):
-        cuts.append(start + match.start())
-    spans: list[Span] = []
-    previous = start
-    for cut in [*sorted(set(cuts)), end]:
-        span = trim(text, previous, cut)
-        if span is not None:
-            spans.append(span)
-        previous = cut
-    return tuple(spans)
+    return tuple(Span(lo, hi) for lo, hi in sentence_bounds(text, start, end))
 
 
 def trim(text: str, start: int, end: int) -> Span | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import Stemmer
@@ -21,9 +21,26 @@ from bot.lexicon import STOP_WORDS
 __all__ = ["Analyzer", "Word"]
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’‑\-][^\W_]+)*")
+# Characters that only surround words (never inside one): stripped before the fast path.
+_EDGE = "\"'()[]{}<>.,;:!?“”‘’«»—–…*_~|`#@/\\&%$+=^"
 _CLITICS = frozenset({"s", "t", "re", "ll", "ve", "d", "m"})
 _HYPHENS = re.compile(r"[‑\-]")
 _local = threading.local()
+
+
+_STEM_CACHE_LIMIT = 400_000
+
+
+def _stems() -> dict[str, str]:
+    """Per-thread word -> stem memo.
+
+    PyStemmer's own cache holds 10,000 words; a large knowledge base has far more distinct
+    words, and a dict lookup is cheaper than stemming again.
+    """
+    cache = getattr(_local, "stems", None)
+    if cache is None:
+        cache = _local.stems = {}
+    return cache
 
 
 def _stemmer() -> Stemmer.Stemmer:
@@ -59,22 +76,102 @@ class Analyzer:
     split_hyphens: bool = True
 
     def terms(self, text: str) -> list[str]:
-        """All search terms of a text, in order, repeats kept (the input to BM25)."""
+        """All search terms of a text, in order, repeats kept (the input to BM25).
+
+        This is the indexing hot path (millions of words for a large knowledge base). A
+        white-space token that is one alphanumeric word once its surrounding punctuation is
+        stripped takes an inlined fast path; anything else goes through the word regex and
+        ``_pieces``. Both give exactly ``_WORD.findall`` words (tests/test_tokenizer.py).
+        """
         pieces: list[str] = []
+        append = pieces.append
+        stops = STOP_WORDS if self.stop_words else frozenset()
         previous = ""
-        for raw in _WORD.findall(text):
-            pieces.extend(self._pieces(raw, previous))
-            previous = raw
+        for token in text.split():
+            core = token.strip(_EDGE)
+            if core.isalnum():
+                word = core.lower()
+                if word not in stops or (len(core) > 1 and core.isupper()) or (word == "us" and previous == "the"):
+                    append(word)
+                previous = word
+            elif core:
+                for raw in _WORD.findall(token):
+                    pieces.extend(self._pieces(raw, previous))
+                    previous = raw.lower()
         return self._stem_all(pieces)
+
+    def terms_many(self, texts: Iterable[str]) -> tuple[list[str], list[int]]:
+        """The terms of many texts at once: one flat list, and how many came from each text.
+
+        Equal to ``terms`` applied to each text (the word before a text's first word is not
+        looked at), but stems each distinct word once per call: how a whole document is
+        tokenized when it is indexed.
+        """
+        pieces: list[str] = []
+        append = pieces.append
+        lengths: list[int] = []
+        stops = STOP_WORDS if self.stop_words else frozenset()
+        for text in texts:
+            before = len(pieces)
+            previous = ""
+            for token in text.split():
+                core = token.strip(_EDGE)
+                if core.isalnum():
+                    word = core.lower()
+                    if word not in stops or (len(core) > 1 and core.isupper()) or (word == "us" and previous == "the"):
+                        append(word)
+                    previous = word
+                elif core:
+                    for raw in _WORD.findall(token):
+                        pieces.extend(self._pieces(raw, previous))
+                        previous = raw.lower()
+            lengths.append(len(pieces) - before)
+        return self._stem_all(pieces), lengths
 
     def words(self, text: str) -> Iterator[Word]:
         """Each word with its offsets and terms (for questions and highlighting)."""
+        found: list[tuple[int, int, str, list[str]]] = []
+        pieces: list[str] = []
+        previous = ""
+        stops = STOP_WORDS if self.stop_words else frozenset()
+        for match in _WORD.finditer(text):
+            raw = match.group()
+            if raw.isalnum():
+                word = raw.lower()
+                keep = word not in stops or (len(raw) > 1 and raw.isupper()) or (word == "us" and previous == "the")
+                own = [word] if keep else []
+            else:
+                own = self._pieces(raw, previous)
+            found.append((match.start(), match.end(), raw, own))
+            pieces.extend(own)
+            previous = raw.lower()
+        stems = iter(self._stem_all(pieces))
+        for start, end, raw, own in found:
+            yield Word(start, end, _surface(raw), tuple(next(stems) for _ in own))
+
+    def matching_spans(self, text: str, wanted: set[str] | frozenset[str]) -> list[tuple[int, int]]:
+        """(start, end) of the words of ``text`` having a term in ``wanted`` (for bold).
+
+        The same analysis as ``words``, without building a Word for every word.
+        """
+        spans: list[tuple[int, int]] = []
+        stops = STOP_WORDS if self.stop_words else frozenset()
+        cache = _stems()
         previous = ""
         for match in _WORD.finditer(text):
             raw = match.group()
-            terms = tuple(self._stem_all(self._pieces(raw, previous)))
-            yield Word(match.start(), match.end(), _surface(raw), terms)
-            previous = raw
+            if raw.isalnum():
+                word = raw.lower()
+                if word not in stops or (len(raw) > 1 and raw.isupper()) or (word == "us" and previous == "the"):
+                    stem = cache.get(word) if self.stem else word
+                    if stem is None:
+                        stem = self._stem_all([word])[0]
+                    if stem in wanted:
+                        spans.append(match.span())
+            elif any(t in wanted for t in self._stem_all(self._pieces(raw, previous))):
+                spans.append(match.span())
+            previous = raw.lower()
+        return spans
 
     def term(self, surface: str) -> str:
         """The term of one lower-case word, whether or not it is a stop word."""
@@ -85,7 +182,15 @@ class Analyzer:
         return self.stop_words and surface in STOP_WORDS
 
     def _stem_all(self, pieces: list[str]) -> list[str]:
-        return _stemmer().stemWords(pieces) if self.stem else pieces
+        if not self.stem:
+            return pieces
+        cache = _stems()
+        missing = [w for w in set(pieces) if w not in cache]
+        if missing:
+            if len(cache) > _STEM_CACHE_LIMIT:
+                cache.clear()
+            cache.update(zip(missing, _stemmer().stemWords(missing), strict=True))
+        return [cache[w] for w in pieces]
 
     def _pieces(self, raw: str, previous: str) -> list[str]:
         """Unstemmed lower-case pieces of one word match."""

@@ -7,8 +7,7 @@ import pytest
 
 from bot.documents import Document, Metadata
 from bot.index import Bm25Params, Index, TermBundle, top_k
-from bot.passages import Passage
-from bot.text import Span
+from bot.passages import Layout
 
 
 def random_corpus(seed: int, passages: int, vocabulary: int) -> list[list[str]]:
@@ -23,15 +22,18 @@ def random_corpus(seed: int, passages: int, vocabulary: int) -> list[list[str]]:
 
 
 def index_of(corpus: list[list[str]], params: Bm25Params, docs: int = 3) -> Index:
-    """Build the index straight from token lists, split over a few documents."""
-    documents, passages, bundles = [], [], []
+    """Build the index straight from token lists, split over a few documents.
+
+    Each passage is one sentence here; passage 0 of each document stands for the about
+    passage, so every document carries one extra empty passage at its start.
+    """
+    documents, layouts, bundles = [], [], []
     chunks = np.array_split(np.arange(len(corpus)), docs)
     for d, chunk in enumerate(chunks):
         meta = Metadata(title=f"T{d}", author="A", publisher="P")
         documents.append(Document(f"d{d}", f"d{d}.md", meta, "body", 1, f"h{d}"))
         local: dict[str, int] = {}
-        offsets, ids, counts, lengths = [0], [], [], []
-        doc_passages = []
+        unit_ptr, ids, counts = [0, 0], [], []
         for i in chunk:
             tally: dict[int, int] = {}
             for token in corpus[i]:
@@ -39,20 +41,37 @@ def index_of(corpus: list[list[str]], params: Bm25Params, docs: int = 3) -> Inde
                 tally[tid] = tally.get(tid, 0) + 1
             ids += list(tally)
             counts += list(tally.values())
-            offsets.append(len(ids))
-            lengths.append(len(corpus[i]))
-            doc_passages.append(Passage(f"d{d}", int(i) + 1, 0, 4, (Span(0, 4),), source="body"))
+            unit_ptr.append(len(ids))
+        n = len(chunk) + 1
+        layouts.append(
+            Layout(
+                paragraphs=np.arange(n, dtype=np.int32),
+                starts=np.zeros(n, np.int32),
+                ends=np.full(n, 4, np.int32),
+                sentence_ptr=np.arange(n + 1, dtype=np.int32),
+                sentence_starts=np.zeros(n, np.int32),
+                sentence_ends=np.full(n, 4, np.int32),
+                heading_ids=np.full(n, -1, np.int32),
+            )
+        )
         bundles.append(
             TermBundle(
                 tuple(local),
-                np.array(offsets, dtype=np.int64),
+                np.array(unit_ptr, dtype=np.int64),
                 np.array(ids, dtype=np.int32),
                 np.array(counts, dtype=np.int32),
-                np.array(lengths, dtype=np.int32),
             )
         )
-        passages.append(doc_passages)
-    return Index.build(documents, passages, bundles, params)
+    return Index.build(documents, layouts, bundles, params)
+
+
+def with_about(corpus: list[list[str]], docs: int = 3) -> list[list[str]]:
+    """The corpus as the index sees it: an empty about passage before each document's passages."""
+    out: list[list[str]] = []
+    for chunk in np.array_split(np.arange(len(corpus)), docs):
+        out.append([])
+        out.extend(corpus[i] for i in chunk)
+    return out
 
 
 VARIANTS = [Bm25Params("okapi"), Bm25Params("l"), Bm25Params("plus"), Bm25Params("okapi", k1=1.2, b=0.5)]
@@ -63,6 +82,7 @@ VARIANTS = [Bm25Params("okapi"), Bm25Params("l"), Bm25Params("plus"), Bm25Params
 def test_scores_equal_rank_bm25_on_every_matching_passage(params, seed, size):
     corpus = random_corpus(seed, size, vocabulary=max(5, size // 3))
     index = index_of(corpus, params)
+    corpus = with_about(corpus)
     reference = params.reference(corpus)
     rng = random.Random(seed + 100)
     vocabulary = sorted({t for doc in corpus for t in doc}) or ["w0"]
@@ -79,6 +99,7 @@ def test_scores_equal_rank_bm25_on_every_matching_passage(params, seed, size):
 def test_pruned_top_k_equals_full_ranking(params):
     corpus = random_corpus(7, 800, vocabulary=300)
     index = index_of(corpus, params)
+    corpus = with_about(corpus)
     reference = params.reference(corpus)
     rng = random.Random(8)
     vocabulary = sorted({t for doc in corpus for t in doc})
@@ -96,6 +117,7 @@ def test_concept_scoring_is_a_max_over_forms_of_mean_term_scores():
     params = Bm25Params("plus")
     corpus = random_corpus(11, 300, vocabulary=60)
     index = index_of(corpus, params)
+    corpus = with_about(corpus)
     reference = params.reference(corpus)
     a, b, c = (index.vocab[t] for t in ("w1", "w7", "w20"))
     concepts = [[((a,), 1.0)], [((b, c), 1.0), ((c,), 0.5)]]
@@ -121,11 +143,11 @@ def test_top_k_is_deterministic_under_ties():
 
 def test_okapi_term_in_half_the_passages_still_matches():
     # rank-bm25 gives such a term an IDF of 0 (issue #39); matching is decided by postings.
-    corpus = [["a", "b"], ["a", "c"], ["d"], ["e"]]
+    corpus = [["a", "b"], ["a", "c"], ["a"], ["d"], ["e"]]  # plus the empty about passage: 3 of 6
     index = index_of(corpus, Bm25Params("okapi"), docs=1)
     ordinals, scores = index.score(index.term_ids(["a"]))
-    assert ordinals.tolist() == [0, 1]
-    assert scores.tolist() == [0.0, 0.0]
+    assert ordinals.tolist() == [1, 2, 3]
+    assert scores.tolist() == [0.0, 0.0, 0.0]
 
 
 def test_document_filter_restricts_candidates():
@@ -133,4 +155,24 @@ def test_document_filter_restricts_candidates():
     index = index_of(corpus, Bm25Params(), docs=3)
     lo, hi = index.doc_ranges["d1"]
     hits = index.search(index.term_ids(["x"]), 10, within=(lo, hi))
-    assert [h.ordinal for h in hits] == list(range(lo, hi))
+    assert [h.ordinal for h in hits] == list(range(lo + 1, hi))
+
+
+@pytest.mark.parametrize("params", VARIANTS[:3], ids=lambda p: p.variant)
+def test_maxscore_top_k_equals_scoring_everything(params):
+    corpus = random_corpus(21, 1200, vocabulary=400)
+    index = index_of(corpus, params, docs=4)
+    rng = random.Random(22)
+    vocabulary = sorted(index.vocab)
+    for trial in range(300):
+        concepts = []
+        for _ in range(rng.randint(1, 5)):
+            forms = []
+            for _ in range(rng.choice((1, 1, 1, 2, 3))):
+                terms = tuple(index.vocab[t] for t in rng.sample(vocabulary, rng.choice((1, 1, 2))))
+                forms.append((terms, rng.choice((1.0, 1.0, 0.6, 0.5))))
+            concepts.append(forms)
+        k = rng.choice((1, 3, 5, 20))
+        within = index.doc_ranges["d2"] if trial % 7 == 0 else None
+        expected = top_k(*index.score_concepts(concepts, within), k)
+        assert index.top_concepts(concepts, k, within) == expected

@@ -1,4 +1,5 @@
 from bot.tokenizer import Analyzer
+from tests.conftest import ROOT
 
 A = Analyzer()
 
@@ -45,3 +46,36 @@ def test_words_carry_offsets_and_base_forms():
 def test_options_change_the_output():
     plain = Analyzer(stem=False, stop_words=False, split_hyphens=False)
     assert plain.terms("The EU-Japan weapons") == ["the", "eu-japan", "weapons"]
+
+
+def test_fast_path_gives_the_same_terms_as_the_word_regex():
+    import random
+
+    from bot.tokenizer import _WORD
+
+    def slow(text: str) -> list[str]:
+        pieces, previous = [], ""
+        for raw in _WORD.findall(text):
+            pieces.extend(A._pieces(raw, previous))
+            previous = raw.lower()
+        return A._stem_all(pieces)
+
+    rng = random.Random(5)
+    alphabet = "ab1Z_-'’‑.,:;!?\" ()\n\té日US the us IT"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert A.terms(text) == slow(text), text
+    article = (ROOT / "knowledge" / "eu-japan-defence-partnership.md").read_text("utf-8")
+    assert A.terms(article) == slow(article)
+
+
+def test_matching_spans_agree_with_words():
+    import random
+
+    rng = random.Random(9)
+    vocabulary = ["Japan’s", "EU-Japan", "US", "us", "the", "weapons", "post-1945", "don't", "Kishida", "3.5", "U-turn"]
+    for _ in range(2_000):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 12)))
+        wanted = {t for w in rng.sample(vocabulary, 3) for t in A.terms(w)}
+        expected = [(w.start, w.end) for w in A.words(text) if any(t in wanted for t in w.terms)]
+        assert A.matching_spans(text, wanted) == expected, text

@@ -96,9 +96,9 @@ class LoadedCache:
     avgdl: float
     folder: Path
 
-    def index_for(self, documents: Sequence[Document], params: Bm25Params) -> Index | None:
-        """The cached index if it was built from exactly these documents with these parameters."""
-        if cache_key(documents, params) != self.index_key:
+    def index_for(self, documents: Sequence[Document], params: Bm25Params, analyzer: Analyzer) -> Index | None:
+        """The cached index if it was built from exactly these documents with these settings."""
+        if cache_key(documents, params, analyzer) != self.index_key:
             return None
         layouts, bundles = [], []
         for document in documents:
@@ -145,9 +145,9 @@ class LoadedCache:
         return tuple(SummarySentence(p, s, e, body[s:e]) for p, s, e in spans)
 
 
-def cache_key(documents: Sequence[Document], params: Bm25Params) -> str:
-    """Identifies an index: every document's id and content hash, in order, and the BM25 parameters."""
-    h = hashlib.sha256(json.dumps(dataclasses.asdict(params), sort_keys=True).encode())
+def cache_key(documents: Sequence[Document], params: Bm25Params, analyzer: Analyzer) -> str:
+    """Identifies an index: every document's id and content hash, in order, and the settings."""
+    h = hashlib.sha256(json.dumps(_settings(analyzer, params), sort_keys=True).encode())
     for document in documents:
         h.update(f"\0{document.doc_id}\0{document.digest}".encode())
     return h.hexdigest()[:32]
@@ -169,17 +169,28 @@ class IndexCache:
 
     def load(self, analyzer: Analyzer, params: Bm25Params) -> LoadedCache | None:
         """The cache if present and valid for these settings; None (and a log line) otherwise."""
+        folder: Path | None = None
         try:
             pointer = json.loads((self.folder / "current.json").read_text("utf-8"))
-            folder = self.folder / str(pointer["folder"])
-            if folder.parent != self.folder or not folder.name.startswith("index-"):
+            candidate = self.folder / str(pointer["folder"])
+            if candidate.parent != self.folder or not candidate.name.startswith("index-"):
                 raise InvalidCacheError("current.json points outside the cache folder")
+            folder = candidate
             return self._load(folder, analyzer, params)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            if folder is None:
+                return None  # no cache yet
+            self._discard(folder, exc)
             return None
         except (InvalidCacheError, OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-            log.warning("index cache ignored (%s: %s); rebuilding", type(exc).__name__, str(exc)[:200])
+            self._discard(folder, exc)
             return None
+
+    def _discard(self, folder: Path | None, exc: Exception) -> None:
+        """Log why the cache is not used, and remove a damaged one so it is rewritten."""
+        log.warning("index cache ignored (%s: %s); rebuilding", type(exc).__name__, str(exc)[:200])
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _load(self, folder: Path, analyzer: Analyzer, params: Bm25Params) -> LoadedCache:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -227,7 +238,7 @@ class IndexCache:
         self, index: Index, analyzer: Analyzer, ranked: dict[tuple[str, str], tuple[SummarySentence, ...]]
     ) -> None:
         """Write the cache for this index (best effort: a read-only folder only logs a warning)."""
-        key = cache_key(index.documents, index.params)
+        key = cache_key(index.documents, index.params, analyzer)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             target = self.folder / f"index-{key}"
@@ -294,8 +305,8 @@ class IndexCache:
         }
         for name, array in arrays.items():
             np.save(folder / f"{name}.npy", np.asarray(array).astype(_DTYPES[name], copy=False), allow_pickle=False)
-        (folder / "terms.txt").write_text("\n".join(terms), "utf-8")
-        (folder / "vocab.txt").write_text("\n".join(index.all_terms), "utf-8")
+        _write_lines(folder / "terms.txt", terms)
+        _write_lines(folder / "vocab.txt", list(index.all_terms))
         manifest = {
             "settings": _settings(analyzer, index.params),
             "index_key": key,
@@ -305,6 +316,19 @@ class IndexCache:
             "documents": entries,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+
+
+def _write_lines(path: Path, lines: Sequence[str], chunk: int = 50_000) -> None:
+    """Newline-joined lines, written a slice at a time.
+
+    One join of millions of strings would hold the interpreter lock long enough to stall
+    the event loop.
+    """
+    with path.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(lines), chunk):
+            if start:
+                handle.write("\n")
+            handle.write("\n".join(lines[start : start + chunk]))
 
 
 def _slice_parts(arrays: dict[str, np.ndarray], terms: list[str], entry: dict[str, Any]) -> tuple[Layout, TermBundle]:

@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(summary)
 
+    index = sub.add_parser("index", help="build (or load from the cache) the index and report on it")
+    index.add_argument("--json", action="store_true", help="print JSON")
+    knowledge_options(index)
+
     run = sub.add_parser("run", help="start the Discord bot (configuration from the environment and .env)")
     run.add_argument("--env-file", default=".env", help="file of KEY=value lines (default: .env)")
 
@@ -97,6 +101,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _ask(args, snapshot, out)
         if args.command == "summary":
             return _summary(args, snapshot, out)
+        if args.command == "index":
+            return _index(args, snapshot, out)
         return _sources(args, snapshot, out)
     except UsageError as exc:
         print(f"error: {exc}", file=err)
@@ -319,6 +325,26 @@ def _summary(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
     print("(extractive summary: each sentence quoted exactly, in document order)\n", file=out)
     for sentence in summary.sentences:
         print(f"“{sentence.text}” (¶{sentence.paragraph})", file=out)
+    return EXIT_OK
+
+
+def _index(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
+    import resource
+
+    report = {
+        "documents": len(snapshot.documents),
+        "passages": snapshot.index.size,
+        "terms": len(snapshot.index.vocab),
+        "load_ms": round(snapshot.load_ms, 1),
+        "index_ms": round(snapshot.index_ms, 1),
+        "cache": "hit" if snapshot.cache == "hit" else "miss",
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    if args.json:
+        print(json.dumps(report), file=out)
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}", file=out)
     return EXIT_OK
 
 

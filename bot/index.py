@@ -36,6 +36,7 @@ __all__ = [
     "PassageView",
     "TermBundle",
     "analyze_document",
+    "local_passage_counts",
     "passage_counts",
     "top_k",
 ]
@@ -46,6 +47,7 @@ INDEX_VERSION = 2
 DENSE_BUDGET_BYTES = 64 * 1024 * 1024
 
 Variant = Literal["okapi", "l", "plus"]
+Entries = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,9 @@ def analyze_document(document: Document, analyzer: Analyzer) -> tuple[Layout, Te
     texts = [about_source[starts[u] : ends[u]] + "\n" + labels[u] for u in range(about_units)]
     texts += [body[lo:hi] for lo, hi in zip(starts[about_units:], ends[about_units:], strict=True)]
     tokens, lengths = analyzer.terms_many(texts)
-    local: dict[str, int] = {}
-    ids = np.fromiter((local.setdefault(t, len(local)) for t in tokens), dtype=np.int64, count=len(tokens))
+    unique = dict.fromkeys(tokens)  # first-seen order, at C speed
+    local = dict(zip(unique, range(len(unique)), strict=True))
+    ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int64, count=len(tokens))
     units = len(texts)
     unit_of_token = np.repeat(np.arange(units, dtype=np.int64), lengths)
     keys, counts = np.unique(unit_of_token * max(len(local), 1) + ids, return_counts=True)
@@ -215,6 +218,7 @@ class Index:
         bundles: Sequence[TermBundle],
         params: Bm25Params | None = None,
         previous: Index | None = None,
+        local_counts: Sequence[Entries | None] | None = None,
     ) -> Index:
         """Merge per-document term counts into global BM25 weights (no tokenizing happens here).
 
@@ -250,13 +254,14 @@ class Index:
         n = int(first[-1])
         maps: list[np.ndarray] = []
         counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for layout, bundle in zip(layouts, bundles, strict=True):
+        local_counts = local_counts or [None] * len(bundles)
+        for layout, bundle, local in zip(layouts, bundles, local_counts, strict=True):
             if id(bundle) in reusable:
                 _, mapping, entries = reusable[id(bundle)]
                 entries = entries or passage_counts(layout, bundle, mapping)
             else:
                 mapping = np.fromiter(map(lookup, bundle.terms), dtype=np.int32, count=len(bundle.terms))
-                entries = passage_counts(layout, bundle, mapping)
+                entries = passage_counts(layout, bundle, mapping, local)
             maps.append(mapping)
             counts.append(entries)
         size = len(all_terms)
@@ -549,16 +554,23 @@ class Index:
         return corpus
 
 
-def passage_counts(
-    layout: Layout, bundle: TermBundle, mapping: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A document's (passage, term id, count) entries: sentence counts summed per passage."""
+def local_passage_counts(layout: Layout, bundle: TermBundle) -> Entries:
+    """A document's (passage, local term id, count) entries: sentence counts summed per passage.
+
+    Depends on the document alone, so it is computed where the document is tokenized.
+    """
     width = max(len(bundle.terms), 1)
     unit_passage = np.repeat(np.arange(layout.size, dtype=np.int64), np.diff(layout.sentence_ptr))
     entry_passage = np.repeat(unit_passage, np.diff(bundle.unit_ptr))
     keys, inverse = np.unique(entry_passage * width + bundle.term_ids, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=bundle.counts, minlength=len(keys)).astype(np.int32)
-    return (keys // width).astype(np.int32), mapping[keys % width], counts
+    return (keys // width).astype(np.int32), (keys % width).astype(np.int32), counts
+
+
+def passage_counts(layout: Layout, bundle: TermBundle, mapping: np.ndarray, local: Entries | None = None) -> Entries:
+    """A document's (passage, term id, count) entries, with term ids of the whole index."""
+    passage, term, count = local if local is not None else local_passage_counts(layout, bundle)
+    return passage, mapping[term], count
 
 
 def _sort_by_term(

@@ -29,7 +29,7 @@ from bot.answer import DEFAULT_RESULTS, Answer, answer_question
 from bot.cache import IndexCache, LoadedCache
 from bot.documents import Document
 from bot.errors import KnowledgeError, KnowledgeProblem
-from bot.index import Bm25Params, Index, TermBundle, analyze_document
+from bot.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
 from bot.knowledge import CACHE_DIR_NAME, LoadResult, load_knowledge
 from bot.lexicon import english_frequency
 from bot.passages import Layout
@@ -142,7 +142,8 @@ def build_snapshot(
     english_frequency()  # load the dictionary now, not during the first question
     started = time.perf_counter()
     cache = IndexCache(cache_dir) if cache_dir is not None else None
-    stored: LoadedCache | None = cache.load(analyzer, params) if cache is not None else None
+    # A reload has the previous snapshot in memory: reading the cache again would only cost.
+    stored: LoadedCache | None = cache.load(analyzer, params) if cache is not None and previous is None else None
     restorable = {(c.path, c.digest): c for c in stored.documents.values()} if stored else {}
     previous_docs = {d.path: d for d in previous.documents} if previous else {}
     loaded: LoadResult = load_knowledge(root, previous=previous_docs, cached=restorable)
@@ -174,17 +175,19 @@ def build_snapshot(
         else:
             analyzed[key], ranked[key] = found, picks
     reused = len(documents) - len(missing)
-    for document, (layout, bundle, picks) in zip(missing, _analyze(missing, analyzer, workers), strict=True):
-        analyzed[(document.doc_id, document.digest)] = (layout, bundle)
-        ranked[(document.doc_id, document.digest)] = picks
+    local: dict[Key, Entries] = {}
+    for document, (layout, bundle, picks, counts) in zip(missing, _analyze(missing, analyzer, workers), strict=True):
+        key = (document.doc_id, document.digest)
+        analyzed[key], ranked[key], local[key] = (layout, bundle), picks, counts
     layouts = [analyzed[(d.doc_id, d.digest)][0] for d in documents]
     bundles = [analyzed[(d.doc_id, d.digest)][1] for d in documents]
 
-    index = stored.index_for(documents, params) if stored and not missing else None
+    index = stored.index_for(documents, params, analyzer) if stored and not missing else None
     status = "hit" if index is not None else ("miss" if cache is not None else "none")
     if index is None:
         old = previous.index if same_analyzer and previous and previous.index.params == params else None
-        index = Index.build(documents, layouts, bundles, params, previous=old)
+        counts = [local.get((d.doc_id, d.digest)) for d in documents]
+        index = Index.build(documents, layouts, bundles, params, previous=old, local_counts=counts)
     index_ms = (time.perf_counter() - started) * 1000
     snapshot = Snapshot(
         root=os.fspath(root),
@@ -204,30 +207,61 @@ def build_snapshot(
     return snapshot
 
 
-Analysis = tuple[Layout, TermBundle, tuple[SummarySentence, ...]]
+Analysis = tuple[Layout, TermBundle, tuple[SummarySentence, ...], Entries]
 
 
 def analyze(document: Document, analyzer: Analyzer) -> Analysis:
     """Everything about one document that does not depend on the others.
 
-    Its layout, its term counts per sentence, and its summary's sentence ranking.
+    Its layout, its term counts per sentence and per passage, and its summary's ranking.
     """
     layout, bundle = analyze_document(document, analyzer)
-    return layout, bundle, rank_sentences(document, layout, bundle)
+    return layout, bundle, rank_sentences(document, layout, bundle), local_passage_counts(layout, bundle)
 
 
 def _analyze(documents: Sequence[Document], analyzer: Analyzer, workers: int | None) -> list[Analysis]:
-    """Analyze documents, in worker processes when there is a lot of text."""
+    """Analyze documents, sharing the work with worker processes when there is a lot of text.
+
+    The documents are cut into chunks; workers take chunks from the front while this
+    process takes them from the back (cancelling the ones no worker has started), so every
+    CPU is busy, this one included, until they meet.
+    """
     available = workers if workers is not None else len(os.sched_getaffinity(0))
     if available < 2 or sum(len(d.body) for d in documents) < PARALLEL_MIN_CHARS:
         return [analyze(d, analyzer) for d in documents]
     chunks = [documents[i : i + _CHUNK_DOCUMENTS] for i in range(0, len(documents), _CHUNK_DOCUMENTS)]
     # "spawn": safe from a process that runs threads (the bot's event loop and reloads).
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=available, mp_context=context) as pool:
-        results = pool.map(_analyze_chunk, chunks, [analyzer] * len(chunks))
-        return [parts for chunk in results for parts in chunk]
+    results: list[list[Analysis] | None] = [None] * len(chunks)
+    with ProcessPoolExecutor(max_workers=available - 1, mp_context=context) as pool:
+        futures = [pool.submit(_analyze_chunk, chunk, analyzer) for chunk in chunks]
+        for i in range(len(chunks) - 1, -1, -1):
+            if not futures[i].cancel():
+                break
+            results[i] = [analyze(d, analyzer) for d in chunks[i]]
+        for i, future in enumerate(futures):
+            if results[i] is None:
+                results[i] = [_unpack(packed) for packed in future.result()]
+    return [parts for chunk in results if chunk is not None for parts in chunk]
 
 
-def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer) -> list[Analysis]:
-    return [analyze(d, analyzer) for d in documents]
+Packed = tuple[Layout, str, np.ndarray, np.ndarray, np.ndarray, tuple[SummarySentence, ...], Entries]
+
+
+def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer) -> list[Packed]:
+    """Worker side: analyze, and pack each vocabulary as one string.
+
+    One string is far cheaper to send between processes than thousands of small ones.
+    """
+    packed = []
+    for document in documents:
+        layout, bundle, picks, counts = analyze(document, analyzer)
+        terms = "\n".join(bundle.terms)
+        packed.append((layout, terms, bundle.unit_ptr, bundle.term_ids, bundle.counts, picks, counts))
+    return packed
+
+
+def _unpack(packed: Packed) -> Analysis:
+    layout, terms, unit_ptr, term_ids, counts, picks, entries = packed
+    bundle = TermBundle(tuple(terms.split("\n")) if terms else (), unit_ptr, term_ids, counts)
+    return layout, bundle, picks, entries

@@ -18,6 +18,8 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 __all__ = ["Speller", "osa_distance", "spelling_variants"]
 
 _ALPHA = re.compile(r"^[a-z]+$")
@@ -91,24 +93,44 @@ def _deletes(word: str) -> set[str]:
 
 
 class Speller:
-    """Finds the vocabulary term a misspelled word most likely meant."""
+    """Finds the vocabulary term a misspelled word most likely meant.
+
+    The deletion neighbourhood is kept as two sorted numpy arrays (hash of a key, term
+    number) rather than a dict of half a million string keys: building it then never holds
+    the interpreter lock for long (a big dict resizes in one uninterruptible step, which
+    would stall the bot's event loop during a reload), and it takes a fraction of the memory.
+    Python's string hash is per process, so the arrays are never stored on disk.
+    """
 
     def __init__(self, terms: Iterable[str], frequency: dict[str, int] | None = None) -> None:
         self._frequency = frequency or {}
-        self._neighbours: dict[str, list[str]] = {}
         alphabetic = sorted(t for t in terms if len(t) >= 3 and _ALPHA.match(t))
         self._sorted = alphabetic
         self._known = frozenset(alphabetic)
-        for term in alphabetic:
-            for key in (term, *_deletes(term)):
-                bucket = self._neighbours.get(key)
-                if bucket is None:
-                    self._neighbours[key] = [term]
-                elif bucket[-1] != term:
-                    bucket.append(term)
+        hashes: list[int] = []
+        owners: list[int] = []
+        for number, term in enumerate(alphabetic):
+            keys = _deletes(term)
+            keys.add(term)
+            hashes.extend(hash(key) for key in keys)
+            owners.extend([number] * len(keys))
+        keys_array = np.array(hashes, dtype=np.int64)
+        order = np.argsort(keys_array, kind="stable")
+        self._keys = keys_array[order]
+        self._owners = np.array(owners, dtype=np.int32)[order]
+
+    def _lookup(self, keys: set[str]) -> set[str]:
+        """Vocabulary terms stored under any of the keys."""
+        wanted = np.fromiter((hash(k) for k in keys), dtype=np.int64, count=len(keys))
+        lo = np.searchsorted(self._keys, wanted, side="left")
+        hi = np.searchsorted(self._keys, wanted, side="right")
+        found: set[str] = set()
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            found.update(self._sorted[i] for i in self._owners[a:b].tolist())
+        return found
 
     def __len__(self) -> int:
-        return len(self._neighbours)
+        return len(self._keys)
 
     def relatives(self, term: str, shortest: int = 5) -> list[str]:
         """Vocabulary terms of the same word family: one is a prefix of the other.
@@ -146,11 +168,7 @@ class Speller:
         keys = {word} | _deletes(word)
         if limit == 2:
             keys |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
-        found: dict[str, int] = {}
-        for key in keys:
-            for term in self._neighbours.get(key, ()):
-                if term not in found:
-                    found[term] = osa_distance(word, term, limit)
+        found = {term: osa_distance(word, term, limit) for term in self._lookup(keys)}
         close = [(d, t) for t, d in found.items() if 0 < d <= limit]
         if not close:
             return []

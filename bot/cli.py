@@ -317,6 +317,7 @@ def _summary(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
         messages = {
             SummaryStatus.NOT_FOUND: f"The document doesn't cover {args.topic!r}.",
             SummaryStatus.EMPTY_TOPIC: "Give the topic in words.",
+            SummaryStatus.TOO_LONG: "That topic is too long; give it in a few words.",
             SummaryStatus.NO_SENTENCES: "The document has no full sentences to quote.",
         }
         print(messages[summary.status], file=out)

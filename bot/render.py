@@ -90,7 +90,8 @@ def discord_length(text: str) -> int:
 
 
 _ALWAYS = re.compile(r"([\\*_~|`<>\[\]()@#])")
-_LINE_START = re.compile(r"(?m)^(\s*)([-+>]|\d+(?=[.)]))")
+# "[ \t]*", not "\s*": a run of blank lines must not be rescanned from every line start.
+_LINE_START = re.compile(r"(?m)^([ \t]*)([-+>]|\d{1,9}(?=[.)]))")
 
 
 def escape_markdown(text: str) -> str:
@@ -260,13 +261,15 @@ def render_summary(summary: Summary, *, ephemeral: bool = False) -> Reply:
     if summary.status is SummaryStatus.NOT_FOUND:
         text = f"“{escape_markdown(_shorten_plain(summary.topic or '', 200))}” isn't something this document covers."
         return render_notice("Nothing on that topic", text, ephemeral=True)
+    if summary.status is SummaryStatus.TOO_LONG:
+        return render_notice("That topic is too long", "Give the topic in a few words.", ephemeral=True)
     if summary.status is SummaryStatus.EMPTY_TOPIC:
         return render_notice("I need a topic", "Give the topic in words, for example `ukraine`.", ephemeral=True)
     if summary.status is SummaryStatus.NO_SENTENCES:
         return render_notice("Nothing to summarise", "This document has no full sentences to quote.", ephemeral=True)
-    title = f"Summary: {document.meta.title}"
+    title = f"Summary: {_shorten_plain(document.meta.title, 150)}"
     if summary.topic:
-        title += f" (on “{summary.topic}”)"
+        title += f" (on “{_shorten_plain(' '.join(summary.topic.split()), 80)}”)"
     title = _shorten_plain(escape_markdown(title), LIMITS.title)
     footer = _footer(document, "sentences quoted as written, in order")
     budget = min(LIMITS.description, LIMITS.embed_total - discord_length(title) - discord_length(footer) - 20)

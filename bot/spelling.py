@@ -23,6 +23,9 @@ import numpy as np
 __all__ = ["Speller", "osa_distance", "spelling_variants"]
 
 _ALPHA = re.compile(r"^[a-z]+$")
+# Longer "words" are pastes, not typos: their deletions-of-deletions would number hundreds
+# of thousands (a question of one 500-letter word must not cost half a second).
+MAX_TYPO_LENGTH = 24
 # Endings that turn one member of a word family into another, as Snowball stems leave them
 # ("ukrain"+"ian", "japan"+"es", "react"+"ion", "partner"+"ship"); "counter"+"part" is no family.
 _SUFFIXES = frozenset(
@@ -162,7 +165,7 @@ class Speller:
         Several terms can be equally close ("autor": author, actor); the question's other
         words decide between them at ranking time. More frequent terms come first.
         """
-        if len(word) < 4 or not _ALPHA.match(word):
+        if not 4 <= len(word) <= MAX_TYPO_LENGTH or not _ALPHA.match(word):
             return []
         limit = 2 if len(word) >= 7 else 1
         keys = {word} | _deletes(word)

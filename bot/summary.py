@@ -27,7 +27,6 @@ from bot.index import Index, TermBundle
 from bot.passages import Layout
 from bot.query import read_question
 from bot.spelling import Speller
-from bot.text import clean_question, has_words
 from bot.tokenizer import Analyzer
 
 __all__ = [
@@ -59,6 +58,7 @@ class SummaryStatus(Enum):
     OK = "ok"
     NOT_FOUND = "not_found"
     EMPTY_TOPIC = "empty_topic"
+    TOO_LONG = "too_long"
     NO_SENTENCES = "no_sentences"
 
 
@@ -274,16 +274,16 @@ def summarize(
         picks = ranked if ranked is not None else rank_sentences(document, index.layouts[d], index.bundles[d])
         return done(SummaryStatus.OK if picks else SummaryStatus.NO_SENTENCES, picks[:count])
 
-    cleaned = clean_question(topic)
-    if not has_words(cleaned):
-        return done(SummaryStatus.EMPTY_TOPIC)
+    # The topic is read exactly as a question is (length cap, cleaning, decline rule).
     check = answer_question(topic, index, analyzer, speller, top=1, doc_id=document.doc_id)
+    if check.status is Status.TOO_LONG:
+        return done(SummaryStatus.TOO_LONG)
     if check.status is Status.EMPTY:
         return done(SummaryStatus.EMPTY_TOPIC)
     if not check.answered:
         return done(SummaryStatus.NOT_FOUND)
 
-    query = read_question(cleaned, index, analyzer, speller)
+    query = read_question(check.cleaned, index, analyzer, speller)
     candidates = _candidates(document, index.layouts[d], index.bundles[d])
     if not len(candidates):
         return done(SummaryStatus.NO_SENTENCES)

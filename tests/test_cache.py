@@ -22,7 +22,7 @@ def answers(snapshot) -> list[list[tuple[str, str]]]:
 @pytest.fixture
 def kb(tmp_path):
     folder = tmp_path / "kb"
-    shutil.copytree(ROOT / "knowledge", folder)
+    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns(".cache"))
     (folder / "tea.md").write_text(
         front_matter(title="Tea", author="Ann", publisher="Leaf") + "\nMatcha comes from Uji in Japan.\n", "utf-8"
     )

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def folder(tmp_path):
     target = tmp_path / "kb"
-    shutil.copytree(ROOT / "knowledge", target)
+    shutil.copytree(ROOT / "knowledge", target, ignore=shutil.ignore_patterns(".cache"))
     return target
 
 

@@ -137,3 +137,9 @@ def test_declines_point_to_sources(hostile):
     assert reply.embeds[0]["title"] == "Not in the knowledge base"
     assert "and 8 more" in reply.embeds[0]["description"]
     assert_cannot_ping(reply)
+
+
+def test_escaping_hostile_line_starts():
+    assert escape_markdown("\r\n" * 3 + "- x") == "\r\n" * 3 + "\\- x"
+    assert escape_markdown("1" * 20 + ".") == "1" * 20 + "."  # not a list number: too long
+    assert escape_markdown("  12. item") == "  \\12. item"

@@ -41,3 +41,13 @@ def test_relatives_share_a_whole_term_prefix():
     assert speller.relatives("react") == ["reaction"]
     assert speller.relatives("ukrainian") == ["ukrain"]
     assert speller.relatives("stat") == []
+
+
+def test_pasted_giant_words_are_not_typo_corrected(monkeypatch):
+    import bot.spelling as spelling
+
+    speller = Speller(["japan", "japanes"])
+    calls = []
+    monkeypatch.setattr(spelling, "_deletes", lambda word: calls.append(word) or set())
+    assert speller.candidates("japan" * 100) == []
+    assert calls == []  # no deletion neighbourhood is even built for a 500-letter word

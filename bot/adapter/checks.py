@@ -62,7 +62,20 @@ class QuestionLimiter:
         self.rate = rate
         self.per = per
         self._buckets: dict[int, tuple[app_commands.Cooldown, float]] = {}
+        self._told: dict[int, float] = {}
         self._prune_above = prune_above
+
+    def first_notice(self, user_id: int, retry_after: float) -> bool:
+        """True once per cooldown window: the first refused message gets the notice.
+
+        A flood of mentions would otherwise be answered by a flood of "slow down" replies;
+        slash commands are answered every time (their replies are only seen by the asker).
+        """
+        now = time.monotonic()
+        if self._told.get(user_id, 0.0) > now:
+            return False
+        self._told[user_id] = now + retry_after
+        return True
 
     def hit(self, user_id: int) -> float | None:
         """Count one use; returns seconds to wait when the user is over the limit."""
@@ -86,6 +99,7 @@ class QuestionLimiter:
         stale = [uid for uid, (_, last) in self._buckets.items() if now - last > self.per]
         for uid in stale:
             del self._buckets[uid]
+            self._told.pop(uid, None)
 
     def __len__(self) -> int:
         return len(self._buckets)

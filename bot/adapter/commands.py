@@ -276,9 +276,11 @@ class KnowledgeCog(commands.Cog):
             return
         retry = self.limiter.hit(message.author.id)
         if retry is not None:
-            wait = max(1, int(retry + 0.999))
-            notice = render_notice("Slow down a little", f"Try again in {wait} s.", colour=WARNING_COLOUR)
-            await send_reply(message, notice, delete_after=min(30.0, max(5.0, retry)))
+            if self.limiter.first_notice(message.author.id, retry):
+                wait = max(1, int(retry + 0.999))
+                notice = render_notice("Slow down a little", f"Try again in {wait} s.", colour=WARNING_COLOUR)
+                await send_reply(message, notice, delete_after=min(30.0, max(5.0, retry)))
+            log.debug("question over the cooldown: user=%s", message.author.id)
             return
         busy = self._busy()
         if busy is not None:

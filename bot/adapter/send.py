@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 
 from bot.render import Reply
 
-__all__ = ["respond", "send_reply", "to_kwargs"]
+__all__ = ["InteractionExpiredError", "respond", "send_reply", "to_kwargs"]
+
+log = logging.getLogger(__name__)
 
 
 def to_kwargs(reply: Reply) -> dict[str, object]:
@@ -27,12 +31,24 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
     """
     kwargs = to_kwargs(reply)
     response = interaction.response
-    if not response.is_done():
-        await response.send_message(ephemeral=reply.ephemeral, **kwargs)  # type: ignore[arg-type]
-    elif response.type is discord.InteractionResponseType.deferred_channel_message:
-        await interaction.edit_original_response(**kwargs)  # type: ignore[arg-type]
-    else:
-        await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)  # type: ignore[arg-type]
+    try:
+        if not response.is_done():
+            await response.send_message(ephemeral=reply.ephemeral, **kwargs)  # type: ignore[arg-type]
+        elif response.type is discord.InteractionResponseType.deferred_channel_message:
+            await interaction.edit_original_response(**kwargs)  # type: ignore[arg-type]
+        else:
+            await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)  # type: ignore[arg-type]
+    except discord.NotFound as exc:
+        # 10062 Unknown interaction / 10015 Unknown webhook: the token expired (Discord gives
+        # 3 s to acknowledge, 15 min to follow up). Nobody is left to tell; say it once.
+        log.warning(
+            "interaction %s expired before the reply was sent (Discord code %s); dropped", interaction.id, exc.code
+        )
+        raise InteractionExpiredError from exc
+
+
+class InteractionExpiredError(Exception):
+    """The interaction can no longer be answered; already logged."""
 
 
 async def send_reply(message: discord.Message, reply: Reply, *, delete_after: float | None = None) -> None:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.adapter.checks import NotModerator
-from bot.adapter.send import respond
+from bot.adapter.send import InteractionExpiredError, respond
 from bot.render import WARNING_COLOUR, render_notice
 
 __all__ = ["KnowledgeTree"]
@@ -30,6 +30,12 @@ class KnowledgeTree(app_commands.CommandTree):
         3. Other check failures and bad arguments: what was wrong.
         4. Anything else: a fixed apology (never the exception text) and a logged traceback.
         """
+        original = getattr(error, "original", None)
+        if isinstance(original, InteractionExpiredError):
+            return  # logged where it happened; there is nobody to answer
+        if isinstance(original, discord.NotFound) and original.code in (10062, 10015):
+            log.warning("interaction %s expired before it was acknowledged; dropped", interaction.id)
+            return
         if isinstance(error, app_commands.CommandOnCooldown):
             wait = max(1, math.ceil(error.retry_after))
             reply = render_notice(
@@ -56,5 +62,7 @@ class KnowledgeTree(app_commands.CommandTree):
             reply = render_notice("Something went wrong", APOLOGY, ephemeral=True)
         try:
             await respond(interaction, reply)
+        except InteractionExpiredError:
+            pass
         except discord.HTTPException as exc:
             log.warning("could not tell the user about an error: %s %s", exc.status, exc.code)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.asyncio
 async def run_bot(tmp_path, env: dict[str, str]) -> asyncio.subprocess.Process:
     knowledge = tmp_path / "knowledge"
     if not knowledge.exists():
-        shutil.copytree(ROOT / "knowledge", knowledge)
+        shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns(".cache"))
     full = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "KNOWLEDGE_"))}
     full.update({"KNOWLEDGE_DIR": str(knowledge), "PYTHONPATH": str(ROOT), **env})
     return await asyncio.create_subprocess_exec(

@@ -175,6 +175,7 @@ class FakeDiscord:
             body.setdefault("retry_after", retry_after)
             body.setdefault("global", False)
             headers = {
+                "Via": "1.1 google",  # discord.py treats a 429 without it as a Cloudflare ban
                 "Retry-After": str(retry_after),
                 "X-RateLimit-Limit": "5",
                 "X-RateLimit-Remaining": "0",

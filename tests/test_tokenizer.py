@@ -79,3 +79,15 @@ def test_matching_spans_agree_with_words():
         wanted = {t for w in rng.sample(vocabulary, 3) for t in A.terms(w)}
         expected = [(w.start, w.end) for w in A.words(text) if any(t in wanted for t in w.terms)]
         assert A.matching_spans(text, wanted) == expected, text
+
+
+def test_terms_many_equals_terms_per_text():
+    import random
+
+    rng = random.Random(11)
+    alphabet = "ab1Z_-'’‑.,:;!?\" ()\n\téİ日US the us IT ﬁ"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
+    flat, lengths = A.terms_many(texts)
+    expected = [A.terms(t) for t in texts]
+    assert lengths == [len(e) for e in expected]
+    assert flat == [t for e in expected for t in e]

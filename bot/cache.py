@@ -90,6 +90,7 @@ class LoadedCache:
     documents: dict[tuple[str, str], CachedDocument]
     parts: dict[tuple[str, str], tuple[Layout, TermBundle]]
     ranked: dict[tuple[str, str], tuple[tuple[int, int, int], ...]]
+    term_ranges: dict[tuple[str, str], tuple[int, int]]
     index_key: str
     index_arrays: dict[str, np.ndarray]
     vocab: list[str]
@@ -108,8 +109,8 @@ class LoadedCache:
         first = np.zeros(len(documents) + 1, dtype=np.int64)
         np.cumsum([layout.size for layout in layouts], out=first[1:])
         arrays = self.index_arrays
-        splits = np.cumsum([len(b.terms) for b in bundles])[:-1]
-        maps = tuple(np.split(arrays["local_to_global"], splits))
+        table = arrays["local_to_global"]
+        maps = tuple(table[slice(*self.term_ranges[(d.doc_id, d.digest)])] for d in documents)
         if len(arrays["doc_len"]) != int(first[-1]):
             return None
         all_terms = dict(zip(self.vocab, range(len(self.vocab)), strict=True))
@@ -213,6 +214,8 @@ class IndexCache:
         documents: dict[tuple[str, str], CachedDocument] = {}
         parts: dict[tuple[str, str], tuple[Layout, TermBundle]] = {}
         ranked: dict[tuple[str, str], tuple[tuple[int, int, int], ...]] = {}
+        ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        vocabularies: dict[tuple[int, int], tuple[str, ...]] = {}
         for entry in manifest["documents"]:
             key = (str(entry["doc_id"]), str(entry["digest"]))
             meta = entry["meta"]
@@ -220,13 +223,15 @@ class IndexCache:
             documents[key] = CachedDocument(
                 key[0], str(entry["path"]), key[1], Metadata(**meta), int(entry["body_chars"]), int(entry["body_line"])
             )
-            layout, bundle = _slice_parts(arrays, terms, entry)
+            layout, bundle = _slice_parts(arrays, terms, entry, vocabularies)
             parts[key] = (layout, bundle)
+            ranges[key] = (int(entry["terms"][0]), int(entry["terms"][1]))
             ranked[key] = tuple((int(p), int(s), int(e)) for p, s, e in entry["ranked"])
         return LoadedCache(
             documents=documents,
             parts=parts,
             ranked=ranked,
+            term_ranges=ranges,
             index_key=str(manifest["index_key"]),
             index_arrays={name: arrays[name] for name in _INDEX},
             vocab=vocab,
@@ -265,9 +270,18 @@ class IndexCache:
     ) -> None:
         columns: dict[str, list[np.ndarray]] = {name: [] for name in _LAYOUT + _BUNDLE}
         terms: list[str] = []
+        maps: list[np.ndarray] = []
+        written: dict[int, list[int]] = {}  # vocabularies shared by several documents are written once
         rows = dict.fromkeys(_LAYOUT + _BUNDLE, 0)
         entries = []
-        for document, layout, bundle in zip(index.documents, index.layouts, index.bundles, strict=True):
+        for document, layout, bundle, mapping in zip(
+            index.documents, index.layouts, index.bundles, index.local_to_global, strict=True
+        ):
+            span = written.get(id(bundle.terms))
+            if span is None:
+                span = written[id(bundle.terms)] = [len(terms), len(terms) + len(bundle.terms)]
+                terms.extend(bundle.terms)
+                maps.append(mapping)
             entry: dict[str, Any] = {
                 "doc_id": document.doc_id,
                 "path": document.path,
@@ -276,10 +290,9 @@ class IndexCache:
                 "body_chars": len(document.body),
                 "body_line": document.body_line,
                 "headings": list(layout.headings),
-                "terms": [len(terms), len(terms) + len(bundle.terms)],
+                "terms": span,
                 "ranked": [[s.paragraph, s.start, s.end] for s in ranked.get((document.doc_id, document.digest), ())],
             }
-            terms.extend(bundle.terms)
             for name in _LAYOUT:
                 array = getattr(layout, name)
                 entry[name] = [rows[name], rows[name] + len(array)]
@@ -301,7 +314,7 @@ class IndexCache:
             "weights": index.weights,
             "base": index.base,
             "doc_len": index.doc_len,
-            "local_to_global": np.concatenate(index.local_to_global) if index.local_to_global else np.zeros(0),
+            "local_to_global": np.concatenate(maps) if maps else np.zeros(0),
         }
         for name, array in arrays.items():
             np.save(folder / f"{name}.npy", np.asarray(array).astype(_DTYPES[name], copy=False), allow_pickle=False)
@@ -331,8 +344,16 @@ def _write_lines(path: Path, lines: Sequence[str], chunk: int = 50_000) -> None:
             handle.write("\n".join(lines[start : start + chunk]))
 
 
-def _slice_parts(arrays: dict[str, np.ndarray], terms: list[str], entry: dict[str, Any]) -> tuple[Layout, TermBundle]:
-    """One document's Layout and TermBundle as views into the cached arrays, checked."""
+def _slice_parts(
+    arrays: dict[str, np.ndarray],
+    terms: list[str],
+    entry: dict[str, Any],
+    vocabularies: dict[tuple[int, int], tuple[str, ...]],
+) -> tuple[Layout, TermBundle]:
+    """One document's Layout and TermBundle as views into the cached arrays, checked.
+
+    Documents that shared a vocabulary when indexed share one tuple again.
+    """
 
     def view(name: str) -> np.ndarray:
         lo, hi = (int(x) for x in entry[name])
@@ -344,7 +365,10 @@ def _slice_parts(arrays: dict[str, np.ndarray], terms: list[str], entry: dict[st
     lo, hi = (int(x) for x in entry["terms"])
     if not 0 <= lo <= hi <= len(terms):
         raise InvalidCacheError("terms out of range")
-    bundle = TermBundle(tuple(terms[lo:hi]), view("unit_ptr"), view("term_ids"), view("counts"))
+    vocabulary = vocabularies.get((lo, hi))
+    if vocabulary is None:
+        vocabulary = vocabularies[(lo, hi)] = tuple(terms[lo:hi])
+    bundle = TermBundle(vocabulary, view("unit_ptr"), view("term_ids"), view("counts"))
     size = len(layout.paragraphs)
     if size < 1 or len(layout.starts) != size or len(layout.ends) != size or len(layout.heading_ids) != size:
         raise InvalidCacheError("passage arrays disagree")

@@ -240,13 +240,15 @@ class Index:
                     previous.layouts, previous.bundles, previous.local_to_global, known, strict=True
                 )
             }
-            fresh = [b for b in bundles if id(b) not in reusable]
-            for term in itertools.chain.from_iterable(b.terms for b in fresh):
+            fresh = {id(b.terms): b.terms for b in bundles if id(b) not in reusable}
+            for term in itertools.chain.from_iterable(fresh.values()):
                 if term not in all_terms:
                     all_terms[term] = len(all_terms)
         else:
-            # Term ids in first-seen order, built at C speed (millions of local terms).
-            seen = dict.fromkeys(itertools.chain.from_iterable(bundle.terms for bundle in bundles))
+            # Term ids in first-seen order, built at C speed (millions of local terms). Each
+            # vocabulary is merged once, even when several documents share it.
+            distinct = {id(bundle.terms): bundle.terms for bundle in bundles}
+            seen = dict.fromkeys(itertools.chain.from_iterable(distinct.values()))
             all_terms = dict(zip(seen, range(len(seen)), strict=True))
         lookup = all_terms.__getitem__
         first = np.zeros(len(documents) + 1, dtype=np.int64)
@@ -255,12 +257,16 @@ class Index:
         maps: list[np.ndarray] = []
         counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         local_counts = local_counts or [None] * len(bundles)
+        mappings: dict[int, np.ndarray] = {}  # one per distinct vocabulary
         for layout, bundle, local in zip(layouts, bundles, local_counts, strict=True):
             if id(bundle) in reusable:
                 _, mapping, entries = reusable[id(bundle)]
                 entries = entries or passage_counts(layout, bundle, mapping)
             else:
-                mapping = np.fromiter(map(lookup, bundle.terms), dtype=np.int32, count=len(bundle.terms))
+                mapping = mappings.get(id(bundle.terms))
+                if mapping is None:
+                    terms = bundle.terms
+                    mapping = mappings[id(terms)] = np.fromiter(map(lookup, terms), dtype=np.int32, count=len(terms))
                 entries = passage_counts(layout, bundle, mapping, local)
             maps.append(mapping)
             counts.append(entries)

@@ -14,6 +14,7 @@ cache without tokenizing at all.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import threading
@@ -238,30 +239,41 @@ def _analyze(documents: Sequence[Document], analyzer: Analyzer, workers: int | N
         for i in range(len(chunks) - 1, -1, -1):
             if not futures[i].cancel():
                 break
-            results[i] = [analyze(d, analyzer) for d in chunks[i]]
+            results[i] = _unpack(_analyze_chunk(chunks[i], analyzer))
         for i, future in enumerate(futures):
             if results[i] is None:
-                results[i] = [_unpack(packed) for packed in future.result()]
+                results[i] = _unpack(future.result())
     return [parts for chunk in results if chunk is not None for parts in chunk]
 
 
-Packed = tuple[Layout, str, np.ndarray, np.ndarray, np.ndarray, tuple[SummarySentence, ...], Entries]
+# A chunk's shared vocabulary (one string), then per document: layout, unit pointers, term
+# ids and counts into that vocabulary, summary picks, per-passage entries.
+Packed = tuple[str, list[tuple[Layout, np.ndarray, np.ndarray, np.ndarray, tuple[SummarySentence, ...], Entries]]]
 
 
-def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer) -> list[Packed]:
-    """Worker side: analyze, and pack each vocabulary as one string.
+def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer) -> Packed:
+    """Analyze a chunk of documents and give them one shared vocabulary.
 
-    One string is far cheaper to send between processes than thousands of small ones.
+    Neighbouring documents share most of their words, so one vocabulary per chunk is several
+    times shorter than one per document: less to send between processes (as one string,
+    far cheaper than thousands of small ones) and less for the index to merge.
     """
+    analyses = [analyze(d, analyzer) for d in documents]
+    shared = dict.fromkeys(itertools.chain.from_iterable(a[1].terms for a in analyses))
+    position = dict(zip(shared, range(len(shared)), strict=True))
     packed = []
-    for document in documents:
-        layout, bundle, picks, counts = analyze(document, analyzer)
-        terms = "\n".join(bundle.terms)
-        packed.append((layout, terms, bundle.unit_ptr, bundle.term_ids, bundle.counts, picks, counts))
-    return packed
+    for layout, bundle, picks, (passage, term, count) in analyses:
+        remap = np.fromiter(map(position.__getitem__, bundle.terms), dtype=np.int32, count=len(bundle.terms))
+        packed.append(
+            (layout, bundle.unit_ptr, remap[bundle.term_ids], bundle.counts, picks, (passage, remap[term], count))
+        )
+    return "\n".join(shared), packed
 
 
-def _unpack(packed: Packed) -> Analysis:
-    layout, terms, unit_ptr, term_ids, counts, picks, entries = packed
-    bundle = TermBundle(tuple(terms.split("\n")) if terms else (), unit_ptr, term_ids, counts)
-    return layout, bundle, picks, entries
+def _unpack(packed: Packed) -> list[Analysis]:
+    joined, documents = packed
+    terms = tuple(joined.split("\n")) if joined else ()
+    return [
+        (layout, TermBundle(terms, unit_ptr, term_ids, counts), picks, entries)
+        for layout, unit_ptr, term_ids, counts, picks, entries in documents
+    ]

@@ -133,7 +133,13 @@ def test_parallel_analysis_gives_the_same_index(tmp_path, monkeypatch):
     serial = build_snapshot(kb, workers=1)
     monkeypatch.setattr(snapshot_module, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(snapshot_module, "_CHUNK_DOCUMENTS", 3)
-    parallel = build_snapshot(kb, workers=2)
+    parallel = build_snapshot(kb, workers=2, cache_dir=tmp_path / "cache")
+    assert len({id(b.terms) for b in parallel.index.bundles}) < len(parallel.documents)  # shared per chunk
+    restored = build_snapshot(kb, workers=2, cache_dir=tmp_path / "cache")
+    assert restored.cache == "hit"
+    for snapshot in (parallel, restored):
+        question = "paragraph 7 about tea"
+        assert [r.quote.text for r in snapshot.ask(question).results] == [r.quote.text for r in serial.ask(question).results]
     np.testing.assert_array_equal(serial.index.postings, parallel.index.postings)
     np.testing.assert_array_equal(serial.index.weights, parallel.index.weights)
     assert serial.index.vocab == parallel.index.vocab

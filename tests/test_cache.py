@@ -139,7 +139,9 @@ def test_parallel_analysis_gives_the_same_index(tmp_path, monkeypatch):
     assert restored.cache == "hit"
     for snapshot in (parallel, restored):
         question = "paragraph 7 about tea"
-        assert [r.quote.text for r in snapshot.ask(question).results] == [r.quote.text for r in serial.ask(question).results]
+        assert [r.quote.text for r in snapshot.ask(question).results] == [
+            r.quote.text for r in serial.ask(question).results
+        ]
     np.testing.assert_array_equal(serial.index.postings, parallel.index.postings)
     np.testing.assert_array_equal(serial.index.weights, parallel.index.weights)
     assert serial.index.vocab == parallel.index.vocab

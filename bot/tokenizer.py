@@ -84,6 +84,26 @@ class Analyzer:
         ``_pieces``. Both give exactly ``_WORD.findall`` words (tests/test_tokenizer.py).
         """
         pieces: list[str] = []
+        self._unstemmed(text, pieces)
+        return self._stem_all(pieces)
+
+    def terms_many(self, texts: Iterable[str]) -> tuple[list[str], list[int]]:
+        """The terms of many texts at once: one flat list, and how many came from each text.
+
+        Equal to ``terms`` applied to each text (the word before a text's first word is not
+        looked at), but stems each distinct word once per call: how a whole document is
+        tokenized when it is indexed.
+        """
+        pieces: list[str] = []
+        lengths: list[int] = []
+        for text in texts:
+            before = len(pieces)
+            self._unstemmed(text, pieces)
+            lengths.append(len(pieces) - before)
+        return self._stem_all(pieces), lengths
+
+    def _unstemmed(self, text: str, pieces: list[str]) -> None:
+        """Append a text's words, before stemming, to ``pieces``: the loop both callers share."""
         append = pieces.append
         stops = STOP_WORDS if self.stop_words else frozenset()
         previous = ""
@@ -98,35 +118,6 @@ class Analyzer:
                 for raw in _WORD.findall(token):
                     pieces.extend(self._pieces(raw, previous))
                     previous = raw.lower()
-        return self._stem_all(pieces)
-
-    def terms_many(self, texts: Iterable[str]) -> tuple[list[str], list[int]]:
-        """The terms of many texts at once: one flat list, and how many came from each text.
-
-        Equal to ``terms`` applied to each text (the word before a text's first word is not
-        looked at), but stems each distinct word once per call: how a whole document is
-        tokenized when it is indexed.
-        """
-        pieces: list[str] = []
-        append = pieces.append
-        lengths: list[int] = []
-        stops = STOP_WORDS if self.stop_words else frozenset()
-        for text in texts:
-            before = len(pieces)
-            previous = ""
-            for token in text.split():
-                core = token.strip(_EDGE)
-                if core.isalnum():
-                    word = core.lower()
-                    if word not in stops or (len(core) > 1 and core.isupper()) or (word == "us" and previous == "the"):
-                        append(word)
-                    previous = word
-                elif core:
-                    for raw in _WORD.findall(token):
-                        pieces.extend(self._pieces(raw, previous))
-                        previous = raw.lower()
-            lengths.append(len(pieces) - before)
-        return self._stem_all(pieces), lengths
 
     def words(self, text: str) -> Iterator[Word]:
         """Each word with its offsets and terms (for questions and highlighting)."""

@@ -35,6 +35,16 @@ async def run_bot(tmp_path, env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+def against(fake: FakeDiscord) -> dict[str, str]:
+    """Point the bot at the fake Discord, logging everything (the token must stay out even at DEBUG)."""
+    return {
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_BASE": fake.base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "LOG_LEVEL": "DEBUG",
+    }
+
+
 async def test_configuration_mistakes_stop_before_connecting(tmp_path):
     process = await run_bot(tmp_path, {"DISCORD_TOKEN": "", "MOD_ROLE_IDS": "abc", "LOG_LEVEL": "LOUD"})
     out, err = await asyncio.wait_for(process.communicate(), 60)
@@ -51,13 +61,7 @@ async def test_sigterm_closes_the_gateway_and_exits_zero(tmp_path):
     fake = FakeDiscord(TOKEN)
     await fake.start()
     try:
-        env = {
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_API_BASE": fake.base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "LOG_LEVEL": "DEBUG",
-        }
-        process = await run_bot(tmp_path, env)
+        process = await run_bot(tmp_path, against(fake))
         for _ in range(300):
             if fake.identifies and fake.connected:
                 break
@@ -78,13 +82,7 @@ async def test_a_rejected_token_exits_one_without_printing_it(tmp_path):
     fake = FakeDiscord("OTHER.token.value")
     await fake.start()
     try:
-        env = {
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_API_BASE": fake.base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "LOG_LEVEL": "DEBUG",
-        }
-        process = await run_bot(tmp_path, env)
+        process = await run_bot(tmp_path, against(fake))
         out, err = await asyncio.wait_for(process.communicate(), 60)
         text = (out + err).decode()
         assert process.returncode == 1

@@ -1,7 +1,7 @@
 """Extractive summaries: the document's own sentences, chosen by measurement, in order.
 
 The scoring is MEAD-style (Radev et al., 2004): a sentence is worth its similarity to the
-document's centroid (the TF-IDF profile of the whole text, with the index's BM25 IDF), plus
+document's centroid (the TF-IDF profile of the whole text, IDF over its own sentences), plus
 its overlap with the opening sentence, plus a mild position prior. Sentences are then
 picked greedily with maximal marginal relevance (Carbonell & Goldstein, 1998) so two
 picks never say the same thing, and returned in document order. bench/eval_summary.py

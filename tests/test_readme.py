@@ -21,3 +21,32 @@ def test_quick_start_is_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert quick_start_commands()[1] in ci.splitlines()
+
+
+def test_command_line_examples_run():
+    """Every offline example in the README works as written (outputs are tested elsewhere)."""
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Asking from the command line", 1)[1].split("\n## ", 1)[0]
+    examples = [
+        line.split("  #", 1)[0].strip()
+        for line in section.splitlines()
+        if line.startswith("python -m bot ") and "questions.jsonl" not in line
+    ]
+    assert len(examples) >= 6
+    for example in examples:
+        args = shlex.split(example)[1:]
+        # Run from the project folder, as the README says; no cache written into the repo.
+        args += ["--knowledge", str(ROOT / "knowledge")] + (["--no-cache"] if args[2] != "check" else [])
+        done = subprocess.run(  # noqa: S603 - the README's own commands
+            [sys.executable, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (example, done.stderr)
+        assert done.stdout.strip(), example

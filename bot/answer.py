@@ -18,7 +18,7 @@ import numpy as np
 from bot.documents import Document
 from bot.index import Index
 from bot.passages import Passage
-from bot.query import Concept, Query, read_question
+from bot.query import Query, read_question
 from bot.spelling import Speller
 from bot.text import Span, clean_question, has_words
 from bot.tokenizer import Analyzer
@@ -257,15 +257,6 @@ def _best_window(passage: Passage, units: list[set[int]], values: FormValues) ->
                 best_value = joint
                 best_span = Span(passage.sentences[i].start, passage.sentences[i + 1].end)
     return best_span
-
-
-def _coverage(concepts: tuple[Concept, ...], present: set[int]) -> float:
-    """Share of the question's information found among ``present`` terms."""
-    total = sum(c.weight for c in concepts)
-    if total <= 0:
-        return 0.0
-    found = sum(c.weight * c.presence(present) for c in concepts)
-    return found / total
 
 
 def _highlights(analyzer: Analyzer, quote: str, index: Index, query: Query) -> tuple[Span, ...]:

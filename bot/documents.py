@@ -75,10 +75,6 @@ class Document:
     body_line: int
     digest: str
 
-    def line_of(self, offset: int) -> int:
-        """The file line number of a character offset into the body."""
-        return self.body_line + self.body.count("\n", 0, offset)
-
 
 @dataclass(frozen=True, slots=True)
 class ParseResult:

@@ -105,11 +105,6 @@ class KnowledgeBase:
         """True once a snapshot is serving."""
         return self._snapshot is not None
 
-    @property
-    def reloading(self) -> bool:
-        """True while a reload is being built."""
-        return self._lock.locked()
-
     def load(self) -> ReloadReport:
         """Build and install a snapshot synchronously (start-up and command line)."""
         report = self._rebuild()

@@ -96,6 +96,11 @@ class Query:
         """All index terms the question matched."""
         return frozenset(t for c in self.concepts for t in c.term_ids)
 
+    def coverage(self, terms: set[int] | frozenset[int]) -> float:
+        """Share of the question's information found among ``terms`` (0-1)."""
+        total = sum(c.weight for c in self.concepts)
+        return sum(c.weight * c.presence(terms) for c in self.concepts) / total if total > 0 else 0.0
+
 
 @cache
 def _information_scale() -> tuple[dict[str, int], float, int]:

@@ -178,8 +178,3 @@ class Speller:
         nearest = min(d for d, _ in close)
         best = sorted((t for d, t in close if d == nearest), key=lambda t: (-self._frequency.get(t, 0), t))
         return best[:most]
-
-    def correct(self, word: str) -> str | None:
-        """The single most likely vocabulary term, or None."""
-        found = self.candidates(word, most=1)
-        return found[0] if found else None

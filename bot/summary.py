@@ -289,12 +289,7 @@ def summarize(
         return done(SummaryStatus.NO_SENTENCES)
     base = _mead_scores(candidates)
     to_global = index.local_to_global[d]
-    relevance = np.array(
-        [
-            sum(c.weight * c.presence({int(to_global[t]) for t in present}) for c in query.concepts if c.forms)
-            for present in candidates.term_sets()
-        ]
-    )
+    relevance = np.array([query.coverage({int(to_global[t]) for t in present}) for present in candidates.term_sets()])
     if not (relevance > 0).any():
         return done(SummaryStatus.NOT_FOUND)
     scores = np.where(relevance > 0, base * (0.5 + relevance / relevance.max()), -np.inf)

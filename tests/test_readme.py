@@ -41,7 +41,7 @@ def test_command_line_examples_run():
         args = shlex.split(example)[1:]
         # Run from the project folder, as the README says; no cache written into the repo.
         args += ["--knowledge", str(ROOT / "knowledge")] + (["--no-cache"] if args[2] != "check" else [])
-        done = subprocess.run(  # noqa: S603 - the README's own commands
+        done = subprocess.run(
             [sys.executable, *args],
             cwd=ROOT,
             capture_output=True,

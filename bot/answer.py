@@ -167,14 +167,10 @@ def answer_question(
 def _pool_coverage(index: Index, query: Query, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coverage and informative-word count of each pool passage, from the postings.
 
-    A term is present in a passage when the passage is in the term's postings (found by
-    binary search); a concept counts with the factor of its best form wholly present.
+    A term is present in a passage when the passage is in the term's postings
+    (``Index.lookup``); a concept counts with the factor of its best form wholly present.
     """
-    present: dict[int, np.ndarray] = {}
-    for term_id in query.term_ids:
-        postings = index.postings[int(index.indptr[term_id]) : int(index.indptr[term_id + 1])]
-        at = np.minimum(np.searchsorted(postings, pool), max(len(postings) - 1, 0))
-        present[term_id] = postings[at] == pool if len(postings) else np.zeros(len(pool), dtype=bool)
+    present = {term_id: index.lookup(term_id, pool)[0] for term_id in query.term_ids}
     total = sum(c.weight for c in query.concepts)
     covered = np.zeros(len(pool))
     informative = np.zeros(len(pool), dtype=np.int64)

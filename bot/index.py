@@ -348,6 +348,24 @@ class Index:
         """How many passages contain the term."""
         return int(self.indptr[term_id + 1] - self.indptr[term_id])
 
+    def column(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The passages containing a term (ascending) and the term's weight in each."""
+        lo, hi = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+        return self.postings[lo:hi], self.weights[lo:hi]
+
+    def lookup(self, term_id: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For candidate passages (any order): which contain the term, and its weight there (0 if not).
+
+        A binary search in the term's postings: cheap for a few candidates even when the
+        term is in most passages.
+        """
+        postings, weights = self.column(term_id)
+        if not len(postings):
+            return np.zeros(len(candidates), dtype=bool), np.zeros(len(candidates))
+        at = np.minimum(np.searchsorted(postings, candidates), len(postings) - 1)
+        found = postings[at] == candidates
+        return found, np.where(found, weights[at], 0.0)
+
     def score(
         self, query: Iterable[tuple[int, float]], within: tuple[int, int] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -360,15 +378,11 @@ class Index:
         matched = np.zeros(self.size, dtype=bool)
         constant = 0.0
         for term_id, weight in query:
-            lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-            ids = self.postings[lo:hi]
-            totals[ids] += self.weights[lo:hi] if weight == 1.0 else weight * self.weights[lo:hi]
+            ids, weights = self.column(term_id)
+            totals[ids] += weights if weight == 1.0 else weight * weights
             matched[ids] = True
             constant += weight * self.base[term_id]
-        if within is not None:
-            matched[: within[0]] = False
-            matched[within[1] :] = False
-        ordinals = np.flatnonzero(matched)
+        ordinals = np.flatnonzero(_restrict(matched, within))
         return ordinals, totals[ordinals] + constant
 
     def search(self, query: Iterable[tuple[int, float]], k: int, within: tuple[int, int] | None = None) -> list[Hit]:
@@ -398,9 +412,8 @@ class Index:
                     totals += column  # adding 0.0 where absent: the same sums as the sparse path
                     matched |= present
                 else:
-                    lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-                    ids = self.postings[lo:hi]
-                    totals[ids] += self.weights[lo:hi]
+                    ids, weights = self.column(term_id)
+                    totals[ids] += weights
                     matched[ids] = True
                 totals += self.base[term_id]
                 continue
@@ -414,17 +427,13 @@ class Index:
                         partial += share * column
                         matched |= present
                     else:
-                        lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-                        ids = self.postings[lo:hi]
-                        partial[ids] += share * self.weights[lo:hi]
+                        ids, weights = self.column(term_id)
+                        partial[ids] += share * weights
                         matched[ids] = True
                     partial += share * self.base[term_id]
                 np.maximum(best, partial, out=best)
             totals += best
-        if within is not None:
-            matched[: within[0]] = False
-            matched[within[1] :] = False
-        ordinals = np.flatnonzero(matched)
+        ordinals = np.flatnonzero(_restrict(matched, within))
         return ordinals, totals[ordinals]
 
     @functools.cached_property
@@ -442,11 +451,11 @@ class Index:
         budget = max(1, DENSE_BUDGET_BYTES // (9 * self.size))
         columns = {}
         for term_id in frequent[np.argsort(-df[frequent], kind="stable")][:budget].tolist():
-            lo, hi = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+            ids, weights = self.column(term_id)
             column = np.zeros(self.size)
             present = np.zeros(self.size, dtype=bool)
-            column[self.postings[lo:hi]] = self.weights[lo:hi]
-            present[self.postings[lo:hi]] = True
+            column[ids] = weights
+            present[ids] = True
             columns[term_id] = (column, present)
         return columns
 
@@ -483,7 +492,7 @@ class Index:
             )
             floor += least
             gains.append(most - least)
-            sizes.append(sum(int(self.indptr[t + 1] - self.indptr[t]) for terms, _ in forms for t in terms))
+            sizes.append(sum(self.doc_freq(t) for terms, _ in forms for t in terms))
         order = sorted(range(len(concepts)), key=lambda i: sizes[i])
         remaining = [0.0] * (len(order) + 1)  # the most that concepts order[m:] can add
         for m in range(len(order) - 1, -1, -1):
@@ -503,22 +512,14 @@ class Index:
         """Passages containing any of the terms, ascending."""
         mask = np.zeros(self.size, dtype=bool)
         for t in term_ids:
-            mask[self.postings[int(self.indptr[t]) : int(self.indptr[t + 1])]] = True
-        if within is not None:
-            mask[: within[0]] = False
-            mask[within[1] :] = False
-        return np.flatnonzero(mask)
+            mask[self.column(t)[0]] = True
+        return np.flatnonzero(_restrict(mask, within))
 
     def _contribution(self, term_id: int, candidates: np.ndarray) -> np.ndarray:
         """The term's weight in each candidate passage (0 where absent), by binary search."""
         if term_id in self.dense:
             return self.dense[term_id][0][candidates]
-        postings = self.postings[int(self.indptr[term_id]) : int(self.indptr[term_id + 1])]
-        if not len(postings):
-            return np.zeros(len(candidates))
-        weights = self.weights[int(self.indptr[term_id]) : int(self.indptr[term_id + 1])]
-        at = np.minimum(np.searchsorted(postings, candidates), len(postings) - 1)
-        return np.where(postings[at] == candidates, weights[at], 0.0)
+        return self.lookup(term_id, candidates)[1]
 
     def _score_candidates(
         self, concepts: Sequence[Sequence[tuple[Sequence[int], float]]], candidates: np.ndarray
@@ -558,6 +559,14 @@ class Index:
                         tokens.extend([bundle.terms[t]] * c)
                 corpus.append(tokens)
         return corpus
+
+
+def _restrict(mask: np.ndarray, within: tuple[int, int] | None) -> np.ndarray:
+    """Clear a per-passage mask outside ``within`` (one document's passage range), in place."""
+    if within is not None:
+        mask[: within[0]] = False
+        mask[within[1] :] = False
+    return mask
 
 
 def local_passage_counts(layout: Layout, bundle: TermBundle) -> Entries:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from bot.documents import Document, Metadata
-from bot.index import INDEX_VERSION, Bm25Params, Index, PassageView, TermBundle
+from bot.index import INDEX_VERSION, Bm25Params, Index, TermBundle, first_passages
 from bot.passages import Layout
 from bot.summary import SummarySentence
 from bot.tokenizer import Analyzer
@@ -106,8 +106,7 @@ class LoadedCache:
             layout, bundle = self.parts[(document.doc_id, document.digest)]
             layouts.append(layout)
             bundles.append(bundle)
-        first = np.zeros(len(documents) + 1, dtype=np.int64)
-        np.cumsum([layout.size for layout in layouts], out=first[1:])
+        first = first_passages(layouts)
         arrays = self.index_arrays
         table = arrays["local_to_global"]
         maps = tuple(table[slice(*self.term_ranges[(d.doc_id, d.digest)])] for d in documents)
@@ -132,9 +131,6 @@ class LoadedCache:
             base=arrays["base"],
             doc_len=arrays["doc_len"],
             avgdl=self.avgdl,
-            passages=PassageView(tuple(documents), tuple(layouts), first),
-            doc_ranges={d.doc_id: (int(first[i]), int(first[i + 1])) for i, d in enumerate(documents)},
-            by_id={d.doc_id: d for d in documents},
         )
 
     def ranking(self, document: Document) -> tuple[SummarySentence, ...] | None:

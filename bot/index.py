@@ -36,6 +36,7 @@ __all__ = [
     "PassageView",
     "TermBundle",
     "analyze_document",
+    "first_passages",
     "local_passage_counts",
     "passage_counts",
     "top_k",
@@ -206,9 +207,22 @@ class Index:
     base: np.ndarray = field(repr=False)
     doc_len: np.ndarray = field(repr=False)
     avgdl: float
-    passages: PassageView = field(repr=False)
-    doc_ranges: dict[str, tuple[int, int]] = field(repr=False)
-    by_id: dict[str, Document] = field(repr=False)
+
+    @functools.cached_property
+    def passages(self) -> PassageView:
+        """Every passage, in ordinal order."""
+        return PassageView(self.documents, self.layouts, self.first)
+
+    @functools.cached_property
+    def doc_ranges(self) -> dict[str, tuple[int, int]]:
+        """Each document's passage ordinals, as a half-open range."""
+        first = self.first.tolist()
+        return {d.doc_id: (first[i], first[i + 1]) for i, d in enumerate(self.documents)}
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Document]:
+        """Documents by id."""
+        return {d.doc_id: d for d in self.documents}
 
     @classmethod
     def build(
@@ -251,8 +265,7 @@ class Index:
             seen = dict.fromkeys(itertools.chain.from_iterable(distinct.values()))
             all_terms = dict(zip(seen, range(len(seen)), strict=True))
         lookup = all_terms.__getitem__
-        first = np.zeros(len(documents) + 1, dtype=np.int64)
-        np.cumsum([layout.size for layout in layouts], out=first[1:])
+        first = first_passages(layouts)
         n = int(first[-1])
         maps: list[np.ndarray] = []
         counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -310,9 +323,6 @@ class Index:
             base=base,
             doc_len=doc_len,
             avgdl=avgdl,
-            passages=PassageView(tuple(documents), tuple(layouts), first),
-            doc_ranges={d.doc_id: (int(first[i]), int(first[i + 1])) for i, d in enumerate(documents)},
-            by_id={d.doc_id: d for d in documents},
         )
 
     @functools.cached_property
@@ -559,6 +569,13 @@ class Index:
                         tokens.extend([bundle.terms[t]] * c)
                 corpus.append(tokens)
         return corpus
+
+
+def first_passages(layouts: Sequence[Layout]) -> np.ndarray:
+    """The ordinal of each document's first passage, and the total count last."""
+    first = np.zeros(len(layouts) + 1, dtype=np.int64)
+    np.cumsum([layout.size for layout in layouts], out=first[1:])
+    return first
 
 
 def _restrict(mask: np.ndarray, within: tuple[int, int] | None) -> np.ndarray:

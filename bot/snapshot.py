@@ -85,7 +85,8 @@ class Snapshot:
 
     def warm(self) -> None:
         """Build what is otherwise built on first use, so no question pays for it."""
-        _ = self.speller, self.index.dense, self.index.max_weight, self.index.terms
+        index = self.index
+        _ = self.speller, index.dense, index.max_weight, index.terms, index.passages, index.doc_ranges, index.by_id
 
     @property
     def documents(self) -> tuple[Document, ...]:

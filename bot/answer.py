@@ -15,12 +15,12 @@ from enum import Enum
 
 import numpy as np
 
-from bot.documents import Document
 from bot.index import Index
-from bot.passages import Passage
+from bot.knowledge.documents import Document
+from bot.knowledge.passages import Passage
+from bot.knowledge.text import Span, clean_question, has_words
 from bot.query import Query, read_question
 from bot.spelling import Speller
-from bot.text import Span, clean_question, has_words
 from bot.tokenizer import Analyzer
 
 __all__ = [

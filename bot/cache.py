@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.documents import Document, Metadata
 from bot.index import INDEX_VERSION, Bm25Params, Index, TermBundle, first_passages
-from bot.passages import Layout
+from bot.knowledge.documents import Document, Metadata
+from bot.knowledge.passages import Layout
 from bot.summary import SummarySentence
 from bot.tokenizer import Analyzer
 

@@ -24,8 +24,8 @@ from typing import Literal, overload
 import numpy as np
 import rank_bm25
 
-from bot.documents import Document
-from bot.passages import Layout, Passage, about_labels, about_text, layout_document, passage_at
+from bot.knowledge.documents import Document
+from bot.knowledge.passages import Layout, Passage, about_labels, about_text, layout_document, passage_at
 from bot.tokenizer import Analyzer
 
 __all__ = [

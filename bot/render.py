@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer import MAX_QUESTION_CHARS, Answer, Result, Status
-from bot.citations import paragraph_label, quote_link
-from bot.documents import Document
 from bot.errors import KnowledgeProblem
+from bot.knowledge.citations import paragraph_label, quote_link
+from bot.knowledge.documents import Document
+from bot.knowledge.text import Span
 from bot.library import ReloadReport
 from bot.summary import Summary, SummarySentence, SummaryStatus
-from bot.text import Span
 
 __all__ = [
     "LIMITS",

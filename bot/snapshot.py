@@ -28,12 +28,12 @@ import numpy as np
 
 from bot.answer import DEFAULT_RESULTS, Answer, answer_question
 from bot.cache import IndexCache, LoadedCache
-from bot.documents import Document
 from bot.errors import KnowledgeError, KnowledgeProblem
 from bot.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
-from bot.knowledge import CACHE_DIR_NAME, LoadResult, load_knowledge
+from bot.knowledge.documents import Document
+from bot.knowledge.loader import CACHE_DIR_NAME, LoadResult, load_knowledge
+from bot.knowledge.passages import Layout
 from bot.lexicon import english_frequency
-from bot.passages import Layout
 from bot.spelling import Speller
 from bot.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 from bot.tokenizer import Analyzer

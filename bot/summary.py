@@ -22,9 +22,9 @@ from enum import Enum
 import numpy as np
 
 from bot.answer import Status, answer_question
-from bot.documents import Document
 from bot.index import Index, TermBundle
-from bot.passages import Layout
+from bot.knowledge.documents import Document
+from bot.knowledge.passages import Layout
 from bot.query import read_question
 from bot.spelling import Speller
 from bot.tokenizer import Analyzer

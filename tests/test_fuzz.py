@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Status
 from bot.errors import Severity
-from bot.knowledge import load_knowledge
+from bot.knowledge.loader import load_knowledge
 from bot.library import KnowledgeBase
 from bot.render import render_answer, render_summary
 from tests.conftest import ROOT

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.adapter.checks import QuestionLimiter, is_moderator, require_moderator
 from bot.adapter.send import respond, send_reply
 from bot.answer import Answer, Status
+from bot.knowledge.text import clean_question, has_words
 from bot.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.log import log_question
 from bot.render import (
@@ -28,7 +29,6 @@ from bot.render import (
     render_summary,
 )
 from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES
-from bot.text import clean_question, has_words
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.text import Span  # noqa: F401 - keeps the core importable alongside discord
+from bot.knowledge.text import Span  # noqa: F401 - keeps the core importable alongside discord
 from tests.adapter.conftest import TOKEN, start_bot
 from tests.conftest import front_matter
 from tests.fakes.discord_fake import EVERYONE_PERMISSIONS, MANAGE_GUILD

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bot.documents import Document, digest_of, parse_document
 from bot.errors import KnowledgeProblem, Severity
+from bot.knowledge.documents import Document, digest_of, parse_document
 
 __all__ = [
     "CACHE_DIR_NAME",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote as percent_encode
 
-from bot.documents import Document
-from bot.passages import Passage
+from bot.knowledge.documents import Document
+from bot.knowledge.passages import Passage
 
 __all__ = ["citation", "paragraph_label", "quote_link"]
 

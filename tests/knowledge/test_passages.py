@@ -1,5 +1,5 @@
-from bot.documents import parse_document
-from bot.passages import MAX_PASSAGE_SENTENCES, split_passages
+from bot.knowledge.documents import parse_document
+from bot.knowledge.passages import MAX_PASSAGE_SENTENCES, split_passages
 from tests.conftest import front_matter
 
 

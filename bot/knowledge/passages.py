@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.documents import Document, Metadata
-from bot.text import Span, sentence_bounds, trim
+from bot.knowledge.documents import Document, Metadata
+from bot.knowledge.text import Span, sentence_bounds, trim
 
 __all__ = [
     "FIELD_LABELS",

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError, Severity
-from bot.knowledge import MAX_FILE_BYTES, load_knowledge
+from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
 from bot.snapshot import build_snapshot
 from tests.conftest import front_matter, make_kb
 

@@ -1,4 +1,4 @@
-from bot.text import clean_question, has_words, split_sentences
+from bot.knowledge.text import clean_question, has_words, split_sentences
 
 
 def sentences(text: str) -> list[str]:

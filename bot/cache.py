@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from bot.index import INDEX_VERSION, Bm25Params, Index, TermBundle, first_passages
 from bot.knowledge.documents import Document, Metadata
 from bot.knowledge.passages import Layout
+from bot.search.index import INDEX_VERSION, Bm25Params, Index, TermBundle, first_passages
+from bot.search.tokenizer import Analyzer
 from bot.summary import SummarySentence
-from bot.tokenizer import Analyzer
 
 __all__ = ["CachedDocument", "IndexCache", "LoadedCache", "cache_key"]
 

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from bot.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
 from bot.errors import KnowledgeError, Severity
 from bot.knowledge.citations import citation, quote_link
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.passages import split_passages
+from bot.search.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
 from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 

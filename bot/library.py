@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import DEFAULT_RESULTS, Answer
 from bot.cache import IndexCache
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
+from bot.search.answer import DEFAULT_RESULTS, Answer
 from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summary import DEFAULT_SENTENCES, Summary
 

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answer import MAX_QUESTION_CHARS, Answer, Result, Status
 from bot.errors import KnowledgeProblem
 from bot.knowledge.citations import paragraph_label, quote_link
 from bot.knowledge.documents import Document
 from bot.knowledge.text import Span
 from bot.library import ReloadReport
+from bot.search.answer import MAX_QUESTION_CHARS, Answer, Result, Status
 from bot.summary import Summary, SummarySentence, SummaryStatus
 
 __all__ = [

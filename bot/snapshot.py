@@ -26,17 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import DEFAULT_RESULTS, Answer, answer_question
 from bot.cache import IndexCache, LoadedCache
 from bot.errors import KnowledgeError, KnowledgeProblem
-from bot.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
 from bot.knowledge.documents import Document
 from bot.knowledge.loader import CACHE_DIR_NAME, LoadResult, load_knowledge
 from bot.knowledge.passages import Layout
-from bot.lexicon import english_frequency
-from bot.spelling import Speller
+from bot.search.answer import DEFAULT_RESULTS, Answer, answer_question
+from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
+from bot.search.lexicon import english_frequency
+from bot.search.spelling import Speller
+from bot.search.tokenizer import Analyzer
 from bot.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
-from bot.tokenizer import Analyzer
 
 __all__ = ["PARALLEL_MIN_CHARS", "Snapshot", "build_snapshot", "default_cache_dir"]
 

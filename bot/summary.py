@@ -21,13 +21,13 @@ from enum import Enum
 
 import numpy as np
 
-from bot.answer import Status, answer_question
-from bot.index import Index, TermBundle
 from bot.knowledge.documents import Document
 from bot.knowledge.passages import Layout
-from bot.query import read_question
-from bot.spelling import Speller
-from bot.tokenizer import Analyzer
+from bot.search.answer import Status, answer_question
+from bot.search.index import Index, TermBundle
+from bot.search.query import read_question
+from bot.search.spelling import Speller
+from bot.search.tokenizer import Analyzer
 
 __all__ = [
     "DEFAULT_SENTENCES",

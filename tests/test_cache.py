@@ -98,7 +98,7 @@ def test_an_unwritable_cache_only_warns(kb, tmp_path, caplog):
 
 
 def test_settings_are_part_of_the_key(kb, tmp_path):
-    from bot.index import Bm25Params
+    from bot.search.index import Bm25Params
 
     cache = tmp_path / "cache"
     build_snapshot(kb, cache_dir=cache)

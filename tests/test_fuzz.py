@@ -16,13 +16,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Status
 from bot.errors import Severity
 from bot.knowledge.loader import load_knowledge
 from bot.library import KnowledgeBase
 from bot.render import render_answer, render_summary
+from bot.search.answer import Status
 from tests.conftest import ROOT
-from tests.test_answer import assert_verbatim
+from tests.search.test_answer import assert_verbatim
 from tests.test_render import assert_within_limits
 
 settings.register_profile("ci", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))

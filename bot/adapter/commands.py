@@ -13,7 +13,6 @@ from discord.ext import commands
 
 from bot.adapter.checks import QuestionLimiter, is_moderator, require_moderator
 from bot.adapter.send import respond, send_reply
-from bot.answer import Answer, Status
 from bot.knowledge.text import clean_question, has_words
 from bot.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.log import log_question
@@ -28,6 +27,7 @@ from bot.render import (
     render_sources,
     render_summary,
 )
+from bot.search.answer import Answer, Status
 from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES
 
 if TYPE_CHECKING:

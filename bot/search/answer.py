@@ -15,13 +15,13 @@ from enum import Enum
 
 import numpy as np
 
-from bot.index import Index
 from bot.knowledge.documents import Document
 from bot.knowledge.passages import Passage
 from bot.knowledge.text import Span, clean_question, has_words
-from bot.query import Query, read_question
-from bot.spelling import Speller
-from bot.tokenizer import Analyzer
+from bot.search.index import Index
+from bot.search.query import Query, read_question
+from bot.search.spelling import Speller
+from bot.search.tokenizer import Analyzer
 
 __all__ = [
     "DEFAULT_RESULTS",

@@ -1,4 +1,4 @@
-from bot.tokenizer import Analyzer
+from bot.search.tokenizer import Analyzer
 from tests.conftest import ROOT
 
 A = Analyzer()
@@ -51,7 +51,7 @@ def test_options_change_the_output():
 def test_fast_path_gives_the_same_terms_as_the_word_regex():
     import random
 
-    from bot.tokenizer import _WORD
+    from bot.search.tokenizer import _WORD
 
     def slow(text: str) -> list[str]:
         pieces, previous = [], ""

@@ -1,4 +1,4 @@
-from bot.spelling import Speller, osa_distance, spelling_variants
+from bot.search.spelling import Speller, osa_distance, spelling_variants
 
 
 def test_osa_distance_counts_a_swap_as_one_edit():
@@ -44,7 +44,7 @@ def test_relatives_share_a_whole_term_prefix():
 
 
 def test_pasted_giant_words_are_not_typo_corrected(monkeypatch):
-    import bot.spelling as spelling
+    import bot.search.spelling as spelling
 
     speller = Speller(["japan", "japanes"])
     calls = []

@@ -5,9 +5,9 @@ import random
 import numpy as np
 import pytest
 
-from bot.index import Bm25Params, Index, TermBundle, top_k
 from bot.knowledge.documents import Document, Metadata
 from bot.knowledge.passages import Layout
+from bot.search.index import Bm25Params, Index, TermBundle, top_k
 
 
 def random_corpus(seed: int, passages: int, vocabulary: int) -> list[list[str]]:

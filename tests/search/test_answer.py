@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from bot.answer import MAX_QUESTION_CHARS, MAX_RESULTS, Status
 from bot.knowledge.passages import about_fields
+from bot.search.answer import MAX_QUESTION_CHARS, MAX_RESULTS, Status
 from tests.conftest import load_questions
 
 ALL_QUESTIONS = [q["question"] for name in ("dev.jsonl", "extra.jsonl", "offtopic.jsonl") for q in load_questions(name)]

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 
-from bot.index import Index
-from bot.lexicon import ALIASES, CHAT_NOISE, FRAMING, STOP_WORDS, english_frequency, synonym_groups
-from bot.spelling import Speller, osa_distance, spelling_variants
-from bot.tokenizer import Analyzer
+from bot.search.index import Index
+from bot.search.lexicon import ALIASES, CHAT_NOISE, FRAMING, STOP_WORDS, english_frequency, synonym_groups
+from bot.search.spelling import Speller, osa_distance, spelling_variants
+from bot.search.tokenizer import Analyzer
 
 __all__ = ["Concept", "Form", "Match", "Query", "information", "read_question"]
 

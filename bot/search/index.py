@@ -6,7 +6,7 @@ passages that contain it and that term's exact rank-bm25 contribution to each of
 compressed sparse column matrix in three numpy arrays). Answering a question is then a sum
 over the few columns of the question's terms, so only passages that share a term with the
 question are ever touched. The IDF is computed by rank-bm25's own ``_calc_idf`` so the floor
-and edge cases are the library's, and ``tests/test_index.py`` proves on seeded random
+and edge cases are the library's, and ``tests/search/test_index.py`` proves on seeded random
 corpora that scores equal ``get_scores`` to 1e-9 with the same top-k.
 
 Tokenizing is the expensive part of indexing, so each document's term counts live in a
@@ -26,7 +26,7 @@ import rank_bm25
 
 from bot.knowledge.documents import Document
 from bot.knowledge.passages import Layout, Passage, about_labels, about_text, layout_document, passage_at
-from bot.tokenizer import Analyzer
+from bot.search.tokenizer import Analyzer
 
 __all__ = [
     "INDEX_VERSION",

@@ -131,8 +131,8 @@ FRAMING = re.compile(
 
 @cache
 def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """Groups of interchangeable words and phrases from ``bot/data/synonyms.txt``."""
-    text = (resources.files("bot") / "data" / "synonyms.txt").read_text("utf-8")
+    """Groups of interchangeable words and phrases from ``bot/search/data/synonyms.txt``."""
+    text = (resources.files("bot.search") / "data" / "synonyms.txt").read_text("utf-8")
     groups = []
     for line in text.splitlines():
         line = line.strip()

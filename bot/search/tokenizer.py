@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import Stemmer
 
-from bot.lexicon import STOP_WORDS
+from bot.search.lexicon import STOP_WORDS
 
 __all__ = ["Analyzer", "Word"]
 
@@ -81,7 +81,7 @@ class Analyzer:
         This is the indexing hot path (millions of words for a large knowledge base). A
         white-space token that is one alphanumeric word once its surrounding punctuation is
         stripped takes an inlined fast path; anything else goes through the word regex and
-        ``_pieces``. Both give exactly ``_WORD.findall`` words (tests/test_tokenizer.py).
+        ``_pieces``. Both give exactly ``_WORD.findall`` words (tests/search/test_tokenizer.py).
         """
         pieces: list[str] = []
         self._unstemmed(text, pieces)

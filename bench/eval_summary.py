@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bot.summary as summary_module  # noqa: E402
+import bot.summaries.summary as summary_module  # noqa: E402
 from bot.snapshot import Snapshot, build_snapshot  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "summaries"

@@ -29,7 +29,7 @@ from bot.knowledge.documents import Document, Metadata
 from bot.knowledge.passages import Layout
 from bot.search.index import INDEX_VERSION, Bm25Params, Index, TermBundle, first_passages
 from bot.search.tokenizer import Analyzer
-from bot.summary import SummarySentence
+from bot.summaries.summary import SummarySentence
 
 __all__ = ["CachedDocument", "IndexCache", "LoadedCache", "cache_key"]
 

@@ -19,7 +19,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.passages import split_passages
 from bot.search.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
 from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
-from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
+from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 
 __all__ = ["main"]
 

@@ -19,7 +19,7 @@ from bot.cache import IndexCache
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
 from bot.search.answer import DEFAULT_RESULTS, Answer
 from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
-from bot.summary import DEFAULT_SENTENCES, Summary
+from bot.summaries.summary import DEFAULT_SENTENCES, Summary
 
 __all__ = ["OFFLOAD_PASSAGES", "KnowledgeBase", "ReloadReport"]
 

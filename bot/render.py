@@ -22,7 +22,7 @@ from bot.knowledge.documents import Document
 from bot.knowledge.text import Span
 from bot.library import ReloadReport
 from bot.search.answer import MAX_QUESTION_CHARS, Answer, Result, Status
-from bot.summary import Summary, SummarySentence, SummaryStatus
+from bot.summaries.summary import Summary, SummarySentence, SummaryStatus
 
 __all__ = [
     "LIMITS",

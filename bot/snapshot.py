@@ -36,7 +36,7 @@ from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_doc
 from bot.search.lexicon import english_frequency
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
-from bot.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
+from bot.summaries.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 
 __all__ = ["PARALLEL_MIN_CHARS", "Snapshot", "build_snapshot", "default_cache_dir"]
 

@@ -28,7 +28,7 @@ from bot.render import (
     render_summary,
 )
 from bot.search.answer import Answer, Status
-from bot.summary import DEFAULT_SENTENCES, MAX_SENTENCES
+from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES
 
 if TYPE_CHECKING:
     from bot.config import Settings

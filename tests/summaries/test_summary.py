@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bot.snapshot import build_snapshot
-from bot.summary import MAX_SENTENCES, SummaryStatus
+from bot.summaries.summary import MAX_SENTENCES, SummaryStatus
 from tests.conftest import DATA, ROOT, front_matter, make_kb
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -27,7 +27,7 @@ import rank_bm25  # noqa: E402
 
 from bot.search.index import Bm25Params  # noqa: E402
 from bot.search.tokenizer import Analyzer  # noqa: E402
-from bot.snapshot import Snapshot, build_snapshot  # noqa: E402
+from bot.serving.snapshot import Snapshot, build_snapshot  # noqa: E402
 
 # A system maps a question to (declined, shown quotes best first).
 System = Callable[[str], tuple[bool, list[str]]]

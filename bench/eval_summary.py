@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bot.summaries.summary as summary_module  # noqa: E402
-from bot.snapshot import Snapshot, build_snapshot  # noqa: E402
+from bot.serving.snapshot import Snapshot, build_snapshot  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "summaries"
 SIZES = (3, 5, 8)

@@ -30,7 +30,7 @@ async def measure(passages: int, rate: float, blocking: bool) -> dict[str, float
     """One reload under load; ``blocking`` runs it on the loop itself."""
     from scale import folder_for
 
-    from bot.library import KnowledgeBase
+    from bot.serving.library import KnowledgeBase
 
     folder, question_file = folder_for(passages)
     questions = json.loads(question_file.read_text("utf-8"))

@@ -60,7 +60,7 @@ def peak_rss_mb() -> float:
 
 def child(mode: str, folder: Path, question_file: Path, count: int) -> dict[str, float]:
     """One scenario, run inside a child process; returns its figures."""
-    from bot.library import KnowledgeBase
+    from bot.serving.library import KnowledgeBase
 
     cache = folder / ".cache"
     if mode == "cold":
@@ -113,7 +113,7 @@ def baseline(folder: Path, question_file: Path, count: int) -> dict[str, float]:
     """Plain rank-bm25 over the same passages (our analyzer's tokens, same variant)."""
     import numpy as np
 
-    from bot.snapshot import build_snapshot
+    from bot.serving.snapshot import build_snapshot
 
     snapshot = build_snapshot(folder, cache_dir=folder / ".cache", save_cache=False)
     corpus = snapshot.index.corpus_tokens()

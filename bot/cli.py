@@ -18,7 +18,7 @@ from bot.knowledge.citations import citation, quote_link
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.passages import split_passages
 from bot.search.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
-from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
+from bot.serving.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 
 __all__ = ["main"]
@@ -123,8 +123,8 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
 
     from bot.config import settings_from_environment
     from bot.errors import ConfigError
-    from bot.library import KnowledgeBase
     from bot.log import setup_logging
+    from bot.serving.library import KnowledgeBase
 
     try:
         settings = settings_from_environment(args.env_file)

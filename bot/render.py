@@ -20,8 +20,8 @@ from bot.errors import KnowledgeProblem
 from bot.knowledge.citations import paragraph_label, quote_link
 from bot.knowledge.documents import Document
 from bot.knowledge.text import Span
-from bot.library import ReloadReport
 from bot.search.answer import MAX_QUESTION_CHARS, Answer, Result, Status
+from bot.serving.library import ReloadReport
 from bot.summaries.summary import Summary, SummarySentence, SummaryStatus
 
 __all__ = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.snapshot import Snapshot, build_snapshot
+from bot.serving.snapshot import Snapshot, build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from bot.errors import Severity
 from bot.knowledge.loader import load_knowledge
-from bot.library import KnowledgeBase
 from bot.render import render_answer, render_summary
 from bot.search.answer import Status
+from bot.serving.library import KnowledgeBase
 from tests.conftest import ROOT
 from tests.search.test_answer import assert_verbatim
 from tests.test_render import assert_within_limits

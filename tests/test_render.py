@@ -8,7 +8,6 @@ import re
 import pytest
 
 from bot.errors import KnowledgeProblem
-from bot.library import ReloadReport
 from bot.render import (
     LIMITS,
     discord_length,
@@ -20,7 +19,8 @@ from bot.render import (
     render_sources,
     render_summary,
 )
-from bot.snapshot import build_snapshot
+from bot.serving.library import ReloadReport
+from bot.serving.snapshot import build_snapshot
 from tests.conftest import front_matter, make_kb
 
 HOSTILE = (

@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot.adapter.commands import KnowledgeCog
 from bot.adapter.tree import KnowledgeTree
 from bot.config import Settings
-from bot.library import KnowledgeBase
+from bot.serving.library import KnowledgeBase
 
 __all__ = ["create_bot", "intents_for", "serve"]
 

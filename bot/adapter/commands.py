@@ -14,7 +14,6 @@ from discord.ext import commands
 from bot.adapter.checks import QuestionLimiter, is_moderator, require_moderator
 from bot.adapter.send import respond, send_reply
 from bot.knowledge.text import clean_question, has_words
-from bot.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.log import log_question
 from bot.render import (
     WARNING_COLOUR,
@@ -28,6 +27,7 @@ from bot.render import (
     render_summary,
 )
 from bot.search.answer import Answer, Status
+from bot.serving.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from bot.adapter.client import create_bot
 from bot.config import load_settings
-from bot.library import KnowledgeBase
+from bot.serving.library import KnowledgeBase
 from tests.conftest import ROOT
 from tests.fakes.discord_fake import FakeDiscord
 

@@ -5,7 +5,7 @@ import pytest
 
 from bot.errors import KnowledgeError, Severity
 from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
-from bot.snapshot import build_snapshot
+from bot.serving.snapshot import build_snapshot
 from tests.conftest import front_matter, make_kb
 
 GOOD = front_matter() + "\nA paragraph of text.\n"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.snapshot import build_snapshot
+from bot.serving.snapshot import build_snapshot
 from bot.summaries.summary import MAX_SENTENCES, SummaryStatus
 from tests.conftest import DATA, ROOT, front_matter, make_kb
 

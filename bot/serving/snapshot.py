@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.cache import IndexCache, LoadedCache
 from bot.errors import KnowledgeError, KnowledgeProblem
 from bot.knowledge.documents import Document
 from bot.knowledge.loader import CACHE_DIR_NAME, LoadResult, load_knowledge
@@ -36,6 +35,7 @@ from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_doc
 from bot.search.lexicon import english_frequency
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
+from bot.serving.cache import IndexCache, LoadedCache
 from bot.summaries.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 
 __all__ = ["PARALLEL_MIN_CHARS", "Snapshot", "build_snapshot", "default_cache_dir"]

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from bot.snapshot import build_snapshot
+from bot.serving.snapshot import build_snapshot
 from tests.conftest import ROOT, front_matter, load_questions, make_kb
 
 QUESTIONS = [q["question"] for q in load_questions("dev.jsonl")]
@@ -80,7 +80,7 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(kb, tmp_path, caplog, damage):
         (folder / "manifest.json").write_text(json.dumps(manifest))
     else:
         (folder / "vocab.txt").unlink()
-    with caplog.at_level(logging.WARNING, logger="bot.cache"):
+    with caplog.at_level(logging.WARNING, logger="bot.serving.cache"):
         rebuilt = build_snapshot(kb, cache_dir=cache)
     assert rebuilt.cache == "miss"
     assert any("index cache ignored" in r.message for r in caplog.records)
@@ -91,7 +91,7 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(kb, tmp_path, caplog, damage):
 def test_an_unwritable_cache_only_warns(kb, tmp_path, caplog):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    with caplog.at_level(logging.WARNING, logger="bot.cache"):
+    with caplog.at_level(logging.WARNING, logger="bot.serving.cache"):
         snapshot = build_snapshot(kb, cache_dir=blocker / "cache")
     assert snapshot.ask("who wrote this article?").answered
     assert any("could not write the index cache" in r.message for r in caplog.records)
@@ -124,7 +124,7 @@ def test_index_command_reports_hit_and_miss(kb):
 
 
 def test_parallel_analysis_gives_the_same_index(tmp_path, monkeypatch):
-    import bot.snapshot as snapshot_module
+    import bot.serving.snapshot as snapshot_module
 
     kb = make_kb(
         tmp_path / "kb",

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from bot.library import KnowledgeBase
+from bot.serving.library import KnowledgeBase
 from tests.conftest import ROOT, front_matter
 
 pytestmark = pytest.mark.asyncio

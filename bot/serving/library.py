@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cache import IndexCache
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
 from bot.search.answer import DEFAULT_RESULTS, Answer
-from bot.snapshot import Snapshot, build_snapshot, default_cache_dir
+from bot.serving.cache import IndexCache
+from bot.serving.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summaries.summary import DEFAULT_SENTENCES, Summary
 
 __all__ = ["OFFLOAD_PASSAGES", "KnowledgeBase", "ReloadReport"]

@@ -16,14 +16,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.adapter.render import render_answer, render_summary
 from bot.errors import Severity
 from bot.knowledge.loader import load_knowledge
-from bot.render import render_answer, render_summary
 from bot.search.answer import Status
 from bot.serving.library import KnowledgeBase
+from tests.adapter.test_render import assert_within_limits
 from tests.conftest import ROOT
 from tests.search.test_answer import assert_verbatim
-from tests.test_render import assert_within_limits
 
 settings.register_profile("ci", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.register_profile("long", max_examples=50_000, deadline=None, suppress_health_check=list(HealthCheck))

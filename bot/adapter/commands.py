@@ -12,10 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import QuestionLimiter, is_moderator, require_moderator
-from bot.adapter.send import respond, send_reply
-from bot.knowledge.text import clean_question, has_words
-from bot.log import log_question
-from bot.render import (
+from bot.adapter.render import (
     WARNING_COLOUR,
     Reply,
     render_answer,
@@ -26,6 +23,9 @@ from bot.render import (
     render_sources,
     render_summary,
 )
+from bot.adapter.send import respond, send_reply
+from bot.knowledge.text import clean_question, has_words
+from bot.log import log_question
 from bot.search.answer import Answer, Status
 from bot.serving.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES

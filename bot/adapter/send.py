@@ -6,7 +6,7 @@ import logging
 
 import discord
 
-from bot.render import Reply
+from bot.adapter.render import Reply
 
 __all__ = ["InteractionExpiredError", "respond", "send_reply", "to_kwargs"]
 

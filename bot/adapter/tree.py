@@ -9,8 +9,8 @@ import discord
 from discord import app_commands
 
 from bot.adapter.checks import NotModerator
+from bot.adapter.render import WARNING_COLOUR, render_notice
 from bot.adapter.send import InteractionExpiredError, respond
-from bot.render import WARNING_COLOUR, render_notice
 
 __all__ = ["KnowledgeTree"]
 

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from bot.errors import KnowledgeProblem
-from bot.render import (
+from bot.adapter.render import (
     LIMITS,
     discord_length,
     escape_markdown,
@@ -19,6 +18,7 @@ from bot.render import (
     render_sources,
     render_summary,
 )
+from bot.errors import KnowledgeProblem
 from bot.serving.library import ReloadReport
 from bot.serving.snapshot import build_snapshot
 from tests.conftest import front_matter, make_kb

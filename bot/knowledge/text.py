@@ -81,6 +81,8 @@ def _is_boundary(text: str, punct_start: int, punct_end: int, nxt: str | None) -
         return bool(following and following.group(1).lower() in _SENTENCE_STARTERS)
     if word.lower() in _ABBREVIATIONS:
         return False
+    if len(word) == 1 and nxt.isdigit():
+        return False  # a lone letter before a number: "v. 2.0", "p. 12", "c. 1066"
     # A lone capital initial such as the "J." in "J. Smith".
     return not (len(word) == 1 and word.isupper())
 

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Bump when anything that changes stored terms or weights changes (analyzer, passages, BM25).
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: a lone letter before a number no longer ends a sentence
 # Memory allowed for frequent terms kept as full columns (see ``Index.dense``).
 DENSE_BUDGET_BYTES = 64 * 1024 * 1024
 

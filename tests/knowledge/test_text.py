@@ -54,6 +54,16 @@ def test_abbreviations_initials_and_decimals():
     ]
 
 
+def test_a_lone_letter_before_a_number_does_not_end_a_sentence():
+    text = "This Source Code Form is subject to the Mozilla Public License, v. 2.0. See p. 12 and c. 1066. Done."
+    assert sentences(text) == [
+        "This Source Code Form is subject to the Mozilla Public License, v. 2.0.",
+        "See p. 12 and c. 1066.",
+        "Done.",
+    ]
+    assert sentences("It was 2.0. 3 more came.") == ["It was 2.0.", "3 more came."]
+
+
 def test_question_mark_inside_a_sentence_followed_by_lower_case():
     assert sentences('He asked "why?" and left. Done.') == ['He asked "why?" and left.', "Done."]
 

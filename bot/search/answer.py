@@ -22,12 +22,14 @@ from bot.search.index import Index
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
+from bot.search.vectors import Encode, VectorTable
 
 __all__ = [
     "DEFAULT_RESULTS",
     "MAX_QUESTION_CHARS",
     "MAX_RESULTS",
     "Answer",
+    "Blend",
     "Quote",
     "Result",
     "Status",
@@ -51,6 +53,30 @@ _INFORMATIVE = 1.0
 # coverage (0-1) counts against BM25 scaled so the best passage scores 1.
 _POOL = 20
 COVERAGE_BLEND = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Blend:
+    """How the semantic layer mixes meaning with the lexical evidence, and when it answers.
+
+    A window (one sentence, or two consecutive ones) scores ``similarity`` times its cosine
+    with the question, plus ``coverage`` times the share of the question's information its
+    words hold, plus ``bm25`` times its passage's BM25 relative to the best lexical passage.
+    Passages rank by their best window. A question is answered when the lexical coverage
+    rule accepts it and the best cosine reaches ``floor``, or when the best cosine alone
+    reaches ``strong`` (a paraphrase that shares few words). Passages after the first are
+    shown only while they score at least ``relative`` times the first. Chosen on the dev
+    questions with ``bench/eval_quality.py --grid``; nearby values give nearly the same
+    figures (docs/benchmarks.md).
+    """
+
+    similarity: float = 1.0
+    coverage: float = 0.5
+    bm25: float = 0.2
+    strong: float = 0.55
+    floor: float = 0.2
+    relative: float = 0.85
+    pool: int = 20
 
 
 class Status(Enum):
@@ -111,9 +137,14 @@ def answer_question(
     top: int = DEFAULT_RESULTS,
     doc_id: str | None = None,
     decline: bool = True,
+    vectors: VectorTable | None = None,
+    encode: Encode | None = None,
+    blend: Blend | None = None,
 ) -> Answer:
     """Answer a raw question from the index; never raises on any input text.
 
+    With ``vectors`` and ``encode`` the semantic layer ranks sentences by meaning as well as
+    words, wherever every candidate passage has its vectors; otherwise the answer is lexical.
     ``decline=False`` shows the best passages even when the rule would decline (for
     measuring ranking apart from declining).
     """
@@ -140,20 +171,31 @@ def answer_question(
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
-    if not hits:
+    semantic = vectors is not None and encode is not None
+    if not hits and not semantic:
         return done(Status.NOT_FOUND, cleaned)
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
     # postings; only the passages finally shown get their quote chosen and highlighted.
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
     coverages, informatives = _pool_coverage(index, query, pool)
-    best = max(score for _, score in hits) or 1.0
+    best = max((score for _, score in hits), default=0.0) or 1.0
     ranked = [
         (score / best + COVERAGE_BLEND * coverages[i], -i, ordinal, score, float(coverages[i]), int(informatives[i]))
         for i, (ordinal, score) in enumerate(hits)
     ]
     ranked.sort(reverse=True)
-    _, _, _, _, coverage, informative = ranked[0]
+    coverage, informative = (ranked[0][4], ranked[0][5]) if ranked else (0.0, 0)
     weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and informative < 2)
+    if semantic:
+        assert vectors is not None and encode is not None
+        found = _semantic(index, analyzer, query, cleaned, hits, vectors, encode, blend or Blend(), top, within, weak)
+        if found is not None:
+            declined, results = found
+            if (decline and declined) or not results:
+                return done(Status.NOT_FOUND, cleaned, coverage=coverage)
+            return done(Status.ANSWERED, cleaned, results, results[0].coverage)
+    if not hits:
+        return done(Status.NOT_FOUND, cleaned)
     if decline and weak:
         return done(Status.NOT_FOUND, cleaned, coverage=coverage)
     values = _form_values(query, index)
@@ -162,6 +204,88 @@ def answer_question(
         for _, _, ordinal, score, coverage, informative in ranked[:top]
     )
     return done(Status.ANSWERED, cleaned, results, results[0].coverage)
+
+
+def _semantic(
+    index: Index,
+    analyzer: Analyzer,
+    query: Query,
+    cleaned: str,
+    hits: list[tuple[int, float]],
+    vectors: VectorTable,
+    encode: Encode,
+    blend: Blend,
+    top: int,
+    within: tuple[int, int] | None,
+    lexically_weak: bool,
+) -> tuple[bool, tuple[Result, ...]] | None:
+    """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
+
+    Candidates are the lexical pool plus the passages nearest the question by meaning, so a
+    paraphrase that shares no word with its answer is still found.
+    """
+    question = encode([cleaned])[0]
+    nearest = vectors.nearest(question, blend.pool, within)
+    bm25 = dict(hits)
+    candidates = list(dict.fromkeys([*bm25, *nearest.tolist()]))
+    if not candidates or not all(vectors.has(o) for o in candidates):
+        return None
+    pool = np.array(candidates, dtype=np.int64)
+    coverages, informatives = _pool_coverage(index, query, pool)
+    best_bm25 = max(bm25.values(), default=0.0) or 1.0
+    scored = []
+    top_similarity = -1.0
+    for i, ordinal in enumerate(candidates):
+        passage = index.passages[ordinal]
+        rows = vectors.sentences(ordinal)
+        assert rows is not None
+        units = index.unit_terms(ordinal)
+        prior = blend.bm25 * bm25.get(ordinal, 0.0) / best_bm25
+        span, score, similarity = _best_semantic_window(passage, units, rows, question, query, blend, prior)
+        top_similarity = max(top_similarity, similarity)
+        scored.append((score, -i, ordinal, span, float(coverages[i]), int(informatives[i])))
+    scored.sort(reverse=True)
+    declined = not ((not lexically_weak and top_similarity >= blend.floor) or top_similarity >= blend.strong)
+    cutoff = blend.relative * scored[0][0]
+    shown = [scored[0], *(s for s in scored[1:top] if s[0] >= cutoff)]
+    results = tuple(
+        _make_result(index, analyzer, query, ordinal, bm25.get(ordinal, 0.0), span, coverage, informative)
+        for _, _, ordinal, span, coverage, informative in shown
+    )
+    return declined, results
+
+
+def _best_semantic_window(
+    passage: Passage,
+    units: list[set[int]],
+    rows: np.ndarray,
+    question: np.ndarray,
+    query: Query,
+    blend: Blend,
+    prior: float,
+) -> tuple[Span, float, float]:
+    """The passage's best sentence or consecutive pair: (span, blended score, its cosine).
+
+    A pair is scored by the mean of its two sentence vectors, which measured as good as
+    embedding the pair, and by the question words the two hold together.
+    """
+    similarities = rows @ question
+    best = (passage.sentences[0], -np.inf, -1.0)
+    for i, unit in enumerate(units):
+        similarity = float(similarities[i])
+        score = blend.similarity * similarity + blend.coverage * query.coverage(unit) + prior
+        if score > best[1]:
+            best = (passage.sentences[i], score, similarity)
+    if passage.is_about:
+        return best
+    for i in range(len(units) - 1):
+        pair = rows[i] + rows[i + 1]
+        norm = float(np.linalg.norm(pair))
+        similarity = float(pair @ question) / norm if norm > 0 else 0.0
+        score = blend.similarity * similarity + blend.coverage * query.coverage(units[i] | units[i + 1]) + prior
+        if score > best[1]:
+            best = (Span(passage.sentences[i].start, passage.sentences[i + 1].end), score, similarity)
+    return best
 
 
 def _pool_coverage(index: Index, query: Query, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,15 +320,28 @@ def _result(
     informative: int,
 ) -> Result:
     passage = index.passages[ordinal]
-    document = index.by_id[passage.doc_id]
-    units = index.unit_terms(ordinal)
-    quote_span = _best_window(passage, units, values)
-    quote_text = quote_span.of(passage.source)
+    span = _best_window(passage, index.unit_terms(ordinal), values)
+    return _make_result(index, analyzer, query, ordinal, score, span, coverage, informative)
+
+
+def _make_result(
+    index: Index,
+    analyzer: Analyzer,
+    query: Query,
+    ordinal: int,
+    score: float,
+    span: Span,
+    coverage: float,
+    informative: int,
+) -> Result:
+    """A Result quoting ``span`` of the passage: always an exact slice of its source."""
+    passage = index.passages[ordinal]
+    quote_text = span.of(passage.source)
     return Result(
         passage=passage,
-        document=document,
+        document=index.by_id[passage.doc_id],
         score=score,
-        quote=Quote(quote_span.start, quote_span.end, quote_text, _highlights(analyzer, quote_text, index, query)),
+        quote=Quote(span.start, span.end, quote_text, _highlights(analyzer, quote_text, index, query)),
         coverage=coverage,
         informative=informative,
     )

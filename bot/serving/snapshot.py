@@ -14,6 +14,7 @@ cache without tokenizing at all.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -30,11 +31,12 @@ from bot.errors import KnowledgeError, KnowledgeProblem
 from bot.knowledge.documents import Document
 from bot.knowledge.loader import CACHE_DIR_NAME, LoadResult, load_knowledge
 from bot.knowledge.passages import Layout
-from bot.search.answer import DEFAULT_RESULTS, Answer, answer_question
+from bot.search.answer import DEFAULT_RESULTS, Answer, Blend, answer_question
 from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
 from bot.search.lexicon import english_frequency
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
+from bot.search.vectors import Encode, VectorTable
 from bot.serving.cache import IndexCache, LoadedCache
 from bot.summaries.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 
@@ -62,6 +64,9 @@ class Snapshot:
     cache: str = "none"
     analyzed: Mapping[Key, tuple[Layout, TermBundle]] = field(default_factory=dict, repr=False)
     ranked: Mapping[Key, tuple[SummarySentence, ...]] = field(default_factory=dict, repr=False)
+    vectors: VectorTable | None = field(default=None, repr=False)
+    encode: Encode | None = field(default=None, repr=False)
+    blend: Blend = field(default_factory=Blend, repr=False)
     _lazy: dict[str, Speller] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -100,9 +105,31 @@ class Snapshot:
         wanted = key.strip().casefold()
         return next((d for d in self.documents if d.meta.title.casefold() == wanted), None)
 
-    def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
-        """Answer a question from this snapshot."""
-        return answer_question(question, self.index, self.analyzer, self.speller, top=top, doc_id=doc_id)
+    @property
+    def semantic(self) -> bool:
+        """True when questions are answered with sentence vectors (for at least some documents)."""
+        return self.vectors is not None and self.encode is not None and self.vectors.ready_documents > 0
+
+    def with_vectors(self, vectors: VectorTable, encode: Encode) -> Snapshot:
+        """The same knowledge base answering with sentence vectors; the speller is shared."""
+        return dataclasses.replace(self, vectors=vectors, encode=encode, _lazy=self._lazy, _lock=self._lock)
+
+    def ask(
+        self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None, decline: bool = True
+    ) -> Answer:
+        """Answer a question from this snapshot, by meaning as well as words when it has vectors."""
+        return answer_question(
+            question,
+            self.index,
+            self.analyzer,
+            self.speller,
+            top=top,
+            doc_id=doc_id,
+            decline=decline,
+            vectors=self.vectors if self.semantic else None,
+            encode=self.encode,
+            blend=self.blend,
+        )
 
     def summarize(self, document: Document, *, sentences: int = DEFAULT_SENTENCES, topic: str | None = None) -> Summary:
         """A document's summary; without a topic it comes from the ranking made at load time."""

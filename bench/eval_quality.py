@@ -1,23 +1,26 @@
-"""Answer quality on the question sets, against the naive baseline measured in the same run.
+"""Answer quality per question set: lexical, semantic and the naive baseline, in one run.
 
-    python bench/eval_quality.py                    # dev questions, ours vs baseline
-    python bench/eval_quality.py --questions tests/data/extra.jsonl
-    python bench/eval_quality.py --compare          # analyzer options x BM25 variants
-    python bench/eval_quality.py --verbose          # one line per question
+    python bench/eval_quality.py                 # dev, extra, off-topic, Normans (if ../shared is there)
+    python bench/eval_quality.py --grid          # blend weights around the chosen ones, on dev only
+    python bench/eval_quality.py --heldout       # the held-out sets (bench/data/heldout/), run once at the end
+    python bench/eval_quality.py --verbose       # one line per question
 
-A hit at rank k means the quote shown at rank k (not merely its paragraph) contains the
-expected answer, both lower-cased and whitespace-normalised (see tests/data/README.md).
-The baseline is rank-bm25's BM25Okapi over the same passages tokenized with
-``str.lower().split()``, showing whole paragraphs and never declining.
+A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
+lower-cased and whitespace-normalised (tests/data/README.md), from the right document when
+the set names one. A passage-level hit: the whole passage contains it; the gap between the
+two is what quote selection loses. The baseline is rank-bm25's BM25Okapi over the same
+passages tokenized with ``str.lower().split()``, showing whole paragraphs, never declining.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +28,25 @@ sys.path.insert(0, str(ROOT))
 
 import rank_bm25  # noqa: E402
 
-from bot.search.index import Bm25Params  # noqa: E402
-from bot.search.tokenizer import Analyzer  # noqa: E402
+from bot.search.answer import Blend  # noqa: E402
+from bot.serving.semantic import SemanticLayer  # noqa: E402
 from bot.serving.snapshot import Snapshot, build_snapshot  # noqa: E402
 
-# A system maps a question to (declined, shown quotes best first).
-System = Callable[[str], tuple[bool, list[str]]]
+SHARED = ROOT.parent / "shared" / "eval"
+HELDOUT = ROOT / "bench" / "data" / "heldout"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One passage as shown: its document, the quote and the whole passage."""
+
+    doc_id: str
+    quote: str
+    passage: str
+
+
+# A system maps a question to (declined, passages shown best first).
+System = Callable[[str], tuple[bool, list[Shown]]]
 
 
 @dataclass(frozen=True)
@@ -40,9 +56,14 @@ class Scores:
     hit1: float
     hit3: float
     mrr: float
+    passage_hit1: float
+    passage_hit3: float
     declined_off_topic: float
     declined_on_topic: float
     wrongly_declined: float
+    wrong_document: float
+    mean_shown: float
+    later_useful: float
     misses: tuple[str, ...]
 
 
@@ -52,8 +73,25 @@ def norm(text: str) -> str:
 
 
 def load_questions(path: Path) -> list[dict]:
-    """JSON Lines question set."""
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    """JSON Lines question set, normalised to ``answers`` (a list) and an optional ``doc``."""
+    questions = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        if "answers" not in q:
+            q["answers"] = [q["answer"]] if q.get("answer") else []
+        q.setdefault("difficulty", "hard")
+        questions.append(q)
+    return questions
+
+
+def _hit(q: dict, text: str, doc_id: str) -> bool:
+    doc = q.get("doc")
+    if doc is not None and norm(doc) != norm(doc_id):
+        return False
+    answers = q.get("answers") or ([q["answer"]] if q.get("answer") else [])
+    return any(norm(a) in norm(text) for a in answers)
 
 
 def evaluate(system: System, questions: Sequence[dict], verbose: bool = False, label: str = "") -> Scores:
@@ -61,23 +99,33 @@ def evaluate(system: System, questions: Sequence[dict], verbose: bool = False, l
     answerable = [q for q in questions if q["answerable"]]
     off_topic = [q for q in questions if not q["answerable"] and q["difficulty"] == "easy"]
     on_topic = [q for q in questions if not q["answerable"] and q["difficulty"] != "easy"]
-    hit1 = hit3 = 0
+    hit1 = hit3 = p1 = p3 = wrong_doc = wrongly = 0
     rr = 0.0
-    wrongly = 0
+    shown_total = later = later_useful = answered = 0
     misses: list[str] = []
     for q in answerable:
-        declined, quotes = system(q["question"])
+        declined, passages = system(q["question"])
         wrongly += declined
-        shown = [] if declined else quotes[:5]
-        rank = next((i + 1 for i, quote in enumerate(shown) if norm(q["answer"]) in norm(quote)), None)
+        shown = [] if declined else passages[:5]
+        rank = next((i + 1 for i, s in enumerate(shown) if _hit(q, s.quote, s.doc_id)), None)
+        prank = next((i + 1 for i, s in enumerate(shown) if _hit(q, s.passage, s.doc_id)), None)
         hit1 += rank == 1
         hit3 += rank is not None and rank <= 3
+        p1 += prank == 1
+        p3 += prank is not None and prank <= 3
         rr += 1 / rank if rank else 0.0
+        if shown:
+            answered += 1
+            shown_total += len(shown[:3])
+            later += len(shown[1:3])
+            later_useful += sum(_hit(q, s.quote, s.doc_id) for s in shown[1:3])
+            if q.get("doc") is not None and norm(shown[0].doc_id) != norm(q["doc"]):
+                wrong_doc += 1
         if rank != 1:
             misses.append(q["id"])
         if verbose:
             state = "DECLINED" if declined else f"rank={rank}"
-            top = shown[0][:90] if shown else ""
+            top = shown[0].quote[:90] if shown else ""
             print(f"  {label} {q['id']} {state:9} {q['question'][:60]!r} -> {top!r}")
     declined_off = sum(system(q["question"])[0] for q in off_topic)
     declined_on = sum(system(q["question"])[0] for q in on_topic)
@@ -89,32 +137,37 @@ def evaluate(system: System, questions: Sequence[dict], verbose: bool = False, l
         hit1=hit1 / n,
         hit3=hit3 / n,
         mrr=rr / n,
-        declined_off_topic=declined_off / max(len(off_topic), 1),
-        declined_on_topic=declined_on / max(len(on_topic), 1),
+        passage_hit1=p1 / n,
+        passage_hit3=p3 / n,
+        declined_off_topic=declined_off / max(len(off_topic), 1) if off_topic else float("nan"),
+        declined_on_topic=declined_on / max(len(on_topic), 1) if on_topic else float("nan"),
         wrongly_declined=wrongly / n,
+        wrong_document=wrong_doc / max(answered, 1),
+        mean_shown=shown_total / max(answered, 1),
+        later_useful=later_useful / later if later else float("nan"),
         misses=tuple(misses),
     )
 
 
 def ours(snapshot: Snapshot) -> System:
-    """The project's answering, as users see it (declines included)."""
+    """The project's answering, as users see it (declines and the relative cutoff included)."""
 
-    def run(question: str) -> tuple[bool, list[str]]:
+    def run(question: str) -> tuple[bool, list[Shown]]:
         answer = snapshot.ask(question, top=5)
-        return (not answer.answered, [r.quote.text for r in answer.results])
+        return (not answer.answered, [Shown(r.document.doc_id, r.quote.text, r.passage.text) for r in answer.results])
 
     return run
 
 
 def baseline(snapshot: Snapshot) -> System:
     """rank-bm25 BM25Okapi over the same passages with ``str.lower().split()``."""
-    texts = [p.text for p in snapshot.index.passages]
-    model = rank_bm25.BM25Okapi([t.lower().split() for t in texts])
+    passages = list(snapshot.index.passages)
+    model = rank_bm25.BM25Okapi([p.text.lower().split() for p in passages])
 
-    def run(question: str) -> tuple[bool, list[str]]:
+    def run(question: str) -> tuple[bool, list[Shown]]:
         scores = model.get_scores(question.lower().split())
-        order = sorted(range(len(texts)), key=lambda i: (-scores[i], i))
-        return (False, [texts[i] for i in order[:5]])
+        order = sorted(range(len(passages)), key=lambda i: (-scores[i], i))
+        return (False, [Shown(passages[i].doc_id, passages[i].text, passages[i].text) for i in order[:5]])
 
     return run
 
@@ -122,46 +175,129 @@ def baseline(snapshot: Snapshot) -> System:
 def row(name: str, s: Scores) -> str:
     """One Markdown table row."""
     return (
-        f"| {name} | {s.hit1:.3f} | {s.hit3:.3f} | {s.mrr:.3f} | {s.declined_off_topic:.2f} "
-        f"| {s.declined_on_topic:.2f} | {s.wrongly_declined:.3f} |"
+        f"| {name} | {s.hit1:.3f} | {s.hit3:.3f} | {s.mrr:.3f} | {s.passage_hit1:.3f} | {s.passage_hit3:.3f} "
+        f"| {s.declined_off_topic:.2f} | {s.declined_on_topic:.2f} | {s.wrongly_declined:.3f} "
+        f"| {s.wrong_document:.3f} | {s.mean_shown:.2f} | {s.later_useful:.2f} |"
     )
 
 
 HEADER = (
-    "| system | Hit@1 | Hit@3 | MRR@5 | off-topic declined | on-topic unanswerable declined "
-    "| answerable wrongly declined |\n|---|---|---|---|---|---|---|"
+    "| system | Hit@1 | Hit@3 | MRR@5 | passage Hit@1 | passage Hit@3 | off-topic declined "
+    "| on-topic unanswerable declined | answerable wrongly declined | first answer from wrong document "
+    "| passages shown (of 3) | later passages with the answer |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
+@dataclass(frozen=True)
+class QuestionSet:
+    """A question file and the knowledge folder it is asked of."""
+
+    name: str
+    questions: Path
+    knowledge: Path
+
+
+def knowledge_with(*extra: Path) -> Path:
+    """A temporary folder with the shipped knowledge plus ``extra`` documents."""
+    folder = Path(tempfile.mkdtemp(prefix="eval-kb-"))
+    for path in [*sorted((ROOT / "knowledge").glob("*.md")), *extra]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def default_sets() -> list[QuestionSet]:
+    """The sets we tune on (dev, our extra, off-topic) and the external Normans set when present."""
+    data = ROOT / "tests" / "data"
+    knowledge = ROOT / "knowledge"
+    sets = [
+        QuestionSet("dev", data / "dev.jsonl", knowledge),
+        QuestionSet("extra (round one, ours)", data / "extra.jsonl", knowledge),
+        QuestionSet("off-topic", data / "offtopic.jsonl", knowledge),
+    ]
+    normans = SHARED / "squad-normans"
+    if normans.is_dir():
+        kb = knowledge_with(normans / "knowledge" / "normans.md")
+        sets.append(QuestionSet("SQuAD Normans (external)", normans / "questions.jsonl", kb))
+    else:
+        print("(../shared/eval/squad-normans not found: the Normans set is skipped)")
+    return sets
+
+
+def heldout_sets() -> list[QuestionSet]:
+    """Our held-out sets, written before tuning and run once at the end."""
+    return [
+        QuestionSet("held-out article", HELDOUT / "article.jsonl", ROOT / "knowledge"),
+        QuestionSet("held-out several documents", HELDOUT / "multi.jsonl", HELDOUT / "kb"),
+    ]
+
+
+def snapshots(knowledge: Path, layer: SemanticLayer) -> tuple[Snapshot, Snapshot]:
+    """(lexical, semantic) snapshots of one folder; vectors are cached in a temporary folder."""
+    lexical = build_snapshot(knowledge)
+    return lexical, layer.attach(lexical)
+
+
+def grid(semantic: Snapshot, questions: list[dict]) -> None:
+    """Hit@1/Hit@3/false declines/off-topic declines for blends around the chosen one."""
+    chosen = semantic.blend
+    print(f"\nchosen: {chosen}\n")
+    print("| coverage | bm25 | strong | answer at | relative | Hit@1 | Hit@3 | wrongly declined | off-topic declined |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    steps = {
+        "coverage": (chosen.coverage * 0.5, chosen.coverage, chosen.coverage * 1.5),
+        "bm25": (chosen.bm25 * 0.5, chosen.bm25, chosen.bm25 * 1.5),
+        "strong": (chosen.strong - 0.05, chosen.strong, chosen.strong + 0.05),
+        "answer_at": (chosen.answer_at - 0.05, chosen.answer_at, chosen.answer_at + 0.05),
+        "relative": (chosen.relative - 0.05, chosen.relative, chosen.relative + 0.05),
+    }
+    for name, values in steps.items():
+        for value in values:
+            blend = replace(chosen, **{name: value})
+            s = evaluate(ours(replace_blend(semantic, blend)), questions)
+            b = blend
+            print(
+                f"| {b.coverage:.2f} | {b.bm25:.2f} | {b.strong:.2f} | {b.answer_at:.2f} | {b.relative:.2f} "
+                f"| {s.hit1:.3f} | {s.hit3:.3f} | {s.wrongly_declined:.3f} | {s.declined_off_topic:.2f} |"
+            )
+
+
+def replace_blend(snapshot: Snapshot, blend: Blend) -> Snapshot:
+    """The snapshot answering with another blend (sharing everything else)."""
+    assert snapshot.vectors is not None and snapshot.encode is not None
+    return replace(snapshot.with_vectors(snapshot.vectors, snapshot.encode), blend=blend)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the quality table."""
+    """Print the quality tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--questions", type=Path, action="append")
-    parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
-    parser.add_argument("--compare", action="store_true", help="compare analyzer options and BM25 variants")
+    parser.add_argument("--questions", type=Path, action="append", help="extra question files (shipped knowledge)")
+    parser.add_argument("--heldout", action="store_true", help="run the held-out sets instead")
+    parser.add_argument("--grid", action="store_true", help="blend sensitivity on dev + off-topic")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    paths = args.questions or [ROOT / "tests" / "data" / "dev.jsonl"]
-    for path in paths:
-        questions = load_questions(path)
-        print(f"\n{path.name}: {len(questions)} questions, {sum(q['answerable'] for q in questions)} answerable\n")
+    layer = SemanticLayer(tempfile.mkdtemp(prefix="eval-vectors-"))
+    if args.grid:
+        _, semantic = snapshots(ROOT / "knowledge", layer)
+        data = ROOT / "tests" / "data"
+        grid(semantic, load_questions(data / "dev.jsonl") + load_questions(data / "offtopic.jsonl"))
+        return 0
+    sets = heldout_sets() if args.heldout else default_sets()
+    sets += [QuestionSet(p.stem, p, ROOT / "knowledge") for p in args.questions or []]
+    built: dict[Path, tuple[Snapshot, Snapshot]] = {}
+    for qs in sets:
+        questions = load_questions(qs.questions)
+        answerable = sum(q["answerable"] for q in questions)
+        print(f"\n{qs.name}: {len(questions)} questions, {answerable} answerable ({qs.questions.name})\n")
         print(HEADER)
-        snapshot = build_snapshot(args.knowledge)
-        print(
-            row("naive baseline (BM25Okapi, lower().split(), whole paragraph)", evaluate(baseline(snapshot), questions))
-        )
-        mine = evaluate(ours(snapshot), questions, args.verbose, "ours")
-        print(row("this project (quote shown)", mine))
-        if args.compare:
-            for variant in ("okapi", "l", "plus"):
-                for stem in (True, False):
-                    for stop in (True, False):
-                        for hyphens in (True, False):
-                            analyzer = Analyzer(stem=stem, stop_words=stop, split_hyphens=hyphens)
-                            snap = build_snapshot(args.knowledge, params=Bm25Params(variant), analyzer=analyzer)
-                            name = f"{variant}, stem={stem}, stop={stop}, hyphen parts={hyphens}"
-                            print(row(name, evaluate(ours(snap), questions)))
-        print(f"\nnot a hit at rank 1: {' '.join(mine.misses) or 'none'}")
+        if qs.knowledge not in built:
+            built[qs.knowledge] = snapshots(qs.knowledge, layer)
+        lexical, semantic = built[qs.knowledge]
+        print(row("naive baseline (BM25Okapi, whole paragraph)", evaluate(baseline(lexical), questions)))
+        lex = evaluate(ours(lexical), questions, args.verbose, "lexical")
+        print(row("lexical only (SEMANTIC=off)", lex))
+        sem = evaluate(ours(semantic), questions, args.verbose, "semantic")
+        print(row("semantic (default)", sem))
+        print(f"\nsemantic, not a hit at rank 1: {' '.join(sem.misses) or 'none'}")
     return 0
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from bot.errors import KnowledgeError, Severity
@@ -18,7 +18,9 @@ from bot.knowledge.citations import citation, quote_link
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.passages import split_passages
 from bot.search.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
+from bot.serving.semantic import SemanticLayer, semantic_wanted
 from bot.serving.snapshot import Snapshot, build_snapshot, default_cache_dir
+from bot.serving.vector_store import EmbedProgress
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 
 __all__ = ["main"]
@@ -134,7 +136,15 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
         return EXIT_USAGE
     setup_logging(settings.log_level, [settings.token.reveal()])
     log = logging.getLogger("bot")
-    kb = KnowledgeBase(settings.knowledge_dir, skip_bad=settings.skip_bad_files, cache_dir=settings.cache_dir)
+    kb = KnowledgeBase(
+        settings.knowledge_dir,
+        skip_bad=settings.skip_bad_files,
+        cache_dir=settings.cache_dir,
+        semantic=semantic_wanted(os.environ.get("SEMANTIC")),
+    )
+    note = kb.semantic.start_up_note()
+    if note is not None:
+        log.info("%s", note)
     report = kb.load()
     if not report.ok:
         log.error("cannot start: the knowledge base did not load")
@@ -159,7 +169,34 @@ def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:
             if problem.severity is Severity.ERROR:
                 print(problem, file=err)
         print(f"skipped {len(snapshot.skipped)} bad file(s): {', '.join(snapshot.skipped)}", file=err)
-    return snapshot
+    layer = SemanticLayer(cache, enabled=semantic_wanted(os.environ.get("SEMANTIC")))
+    note = layer.start_up_note()
+    if note is not None:
+        if args.command == "index":
+            print(note, file=err)
+        return snapshot
+    progress = _progress_printer(err) if args.command == "index" else None
+    return layer.attach(snapshot, progress=progress)
+
+
+def _progress_printer(err: TextIO) -> Callable[[EmbedProgress], None]:
+    """A progress bar on a terminal, one line per step otherwise (logs, pipes)."""
+    tty = err.isatty()
+
+    def show(p: EmbedProgress) -> None:
+        share = p.sentences_done / p.sentences if p.sentences else 1.0
+        line = (
+            f"sentence vectors: {p.documents_done}/{p.documents} documents, "
+            f"{p.sentences_done}/{p.sentences} sentences, {p.elapsed_s:.1f} s"
+        )
+        if tty:
+            bar = "#" * int(share * 30)
+            end = "\n" if p.sentences_done >= p.sentences else ""
+            print(f"\r[{bar:<30}] {share:4.0%} {line}", end=end, file=err, flush=True)
+        else:
+            print(line, file=err, flush=True)
+
+    return show
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:

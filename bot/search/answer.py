@@ -61,10 +61,11 @@ class Blend:
 
     A window (one sentence, or two consecutive ones) scores ``similarity`` times its cosine
     with the question, plus ``coverage`` times the share of the question's information its
-    words hold, plus ``bm25`` times its passage's BM25 relative to the best lexical passage.
-    Passages rank by their best window. A question is answered when the lexical coverage
-    rule accepts it and the best cosine reaches ``floor``, or when the best cosine alone
-    reaches ``strong`` (a paraphrase that shares few words). Passages after the first are
+    words hold (together, the window's evidence), plus ``bm25`` times its passage's BM25
+    relative to the best lexical passage. Passages rank by their best window. A question is
+    answered when the best evidence reaches ``answer_at`` and either the lexical coverage
+    rule accepts it or the best cosine alone reaches ``strong`` (a paraphrase that shares
+    few words with its answer). Passages after the first are
     shown only while they score at least ``relative`` times the first. Chosen on the dev
     questions with ``bench/eval_quality.py --grid``; nearby values give nearly the same
     figures (docs/benchmarks.md).
@@ -74,8 +75,8 @@ class Blend:
     coverage: float = 0.5
     bm25: float = 0.2
     strong: float = 0.55
-    floor: float = 0.2
-    relative: float = 0.85
+    answer_at: float = 0.6
+    relative: float = 0.8
     pool: int = 20
 
 
@@ -234,18 +235,20 @@ def _semantic(
     coverages, informatives = _pool_coverage(index, query, pool)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     scored = []
-    top_similarity = -1.0
+    top_similarity = top_evidence = -1.0
     for i, ordinal in enumerate(candidates):
         passage = index.passages[ordinal]
         rows = vectors.sentences(ordinal)
         assert rows is not None
         units = index.unit_terms(ordinal)
-        prior = blend.bm25 * bm25.get(ordinal, 0.0) / best_bm25
-        span, score, similarity = _best_semantic_window(passage, units, rows, question, query, blend, prior)
+        span, evidence, similarity = _best_semantic_window(passage, units, rows, question, query, blend)
         top_similarity = max(top_similarity, similarity)
+        top_evidence = max(top_evidence, evidence)
+        score = evidence + blend.bm25 * bm25.get(ordinal, 0.0) / best_bm25
         scored.append((score, -i, ordinal, span, float(coverages[i]), int(informatives[i])))
     scored.sort(reverse=True)
-    declined = not ((not lexically_weak and top_similarity >= blend.floor) or top_similarity >= blend.strong)
+    supported = not lexically_weak or top_similarity >= blend.strong
+    declined = not (supported and top_evidence >= blend.answer_at)
     cutoff = blend.relative * scored[0][0]
     shown = [scored[0], *(s for s in scored[1:top] if s[0] >= cutoff)]
     results = tuple(
@@ -262,9 +265,8 @@ def _best_semantic_window(
     question: np.ndarray,
     query: Query,
     blend: Blend,
-    prior: float,
 ) -> tuple[Span, float, float]:
-    """The passage's best sentence or consecutive pair: (span, blended score, its cosine).
+    """The passage's best sentence or consecutive pair: (span, its evidence, its cosine).
 
     A pair is scored by the mean of its two sentence vectors, which measured as good as
     embedding the pair, and by the question words the two hold together.
@@ -273,7 +275,7 @@ def _best_semantic_window(
     best = (passage.sentences[0], -np.inf, -1.0)
     for i, unit in enumerate(units):
         similarity = float(similarities[i])
-        score = blend.similarity * similarity + blend.coverage * query.coverage(unit) + prior
+        score = blend.similarity * similarity + blend.coverage * query.coverage(unit)
         if score > best[1]:
             best = (passage.sentences[i], score, similarity)
     if passage.is_about:
@@ -282,7 +284,7 @@ def _best_semantic_window(
         pair = rows[i] + rows[i + 1]
         norm = float(np.linalg.norm(pair))
         similarity = float(pair @ question) / norm if norm > 0 else 0.0
-        score = blend.similarity * similarity + blend.coverage * query.coverage(units[i] | units[i + 1]) + prior
+        score = blend.similarity * similarity + blend.coverage * query.coverage(units[i] | units[i + 1])
         if score > best[1]:
             best = (Span(passage.sentences[i].start, passage.sentences[i + 1].end), score, similarity)
     return best

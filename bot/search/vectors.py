@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.knowledge.documents import Document
-from bot.knowledge.passages import Layout, about_text
+from bot.knowledge.passages import Layout, about_labels, about_text
 from bot.search.index import Index
 
 __all__ = ["Encode", "VectorTable", "sentence_texts"]
@@ -28,12 +28,26 @@ Key = tuple[str, str]
 
 
 def sentence_texts(document: Document, layout: Layout) -> list[str]:
-    """The text of each sentence row of a document, in row order (front-matter units first)."""
+    """The text embedded for each sentence row of a document, in row order.
+
+    Body sentences are embedded as they are. A front-matter unit is a bare value ("Hugo
+    Blewett-Mundy", "EUobserver") that means little alone, so it is embedded with the name
+    of its field ("Author: Hugo Blewett-Mundy"), the way a reader sees it on the page: then
+    "who wrote this?" finds the byline by meaning, as the hidden field words let it by words.
+    """
     about_end = int(layout.sentence_ptr[1])
     about = about_text(document.meta)
+    labels = about_labels(document.meta)
     body = document.body
     starts, ends = layout.sentence_starts.tolist(), layout.sentence_ends.tolist()
-    return [(about if i < about_end else body)[lo:hi] for i, (lo, hi) in enumerate(zip(starts, ends, strict=True))]
+    texts = []
+    for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        if i < about_end:
+            label = labels[i].split()[0].capitalize() if i < len(labels) and labels[i].strip() else ""
+            texts.append(f"{label}: {about[lo:hi]}" if label else about[lo:hi])
+        else:
+            texts.append(body[lo:hi])
+    return texts
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
 from bot.search.answer import DEFAULT_RESULTS, Answer
 from bot.serving.cache import IndexCache
+from bot.serving.semantic import SemanticLayer
 from bot.serving.snapshot import Snapshot, build_snapshot, default_cache_dir
 from bot.summaries.summary import DEFAULT_SENTENCES, Summary
 
@@ -84,14 +85,19 @@ class KnowledgeBase:
         skip_bad: bool = False,
         cache_dir: str | os.PathLike[str] | None = None,
         use_cache: bool = True,
+        semantic: bool = True,
     ) -> None:
         self.root = Path(root)
         self.skip_bad = skip_bad
         self.cache_dir = (Path(cache_dir) if cache_dir else default_cache_dir(root)) if use_cache else None
+        self.semantic = SemanticLayer(self.cache_dir, enabled=semantic)
         self._snapshot: Snapshot | None = None
         self._lock = asyncio.Lock()
         self._saving = threading.Lock()
+        self._swapping = threading.Lock()
+        self._embedding = threading.Lock()
         self._background: set[asyncio.Task[None]] = set()
+        self._threads: list[threading.Thread] = []
 
     @property
     def snapshot(self) -> Snapshot:
@@ -105,13 +111,45 @@ class KnowledgeBase:
         """True once a snapshot is serving."""
         return self._snapshot is not None
 
-    def load(self) -> ReloadReport:
-        """Build and install a snapshot synchronously (start-up and command line)."""
+    def load(self, *, embed: str = "background") -> ReloadReport:
+        """Build and install a snapshot synchronously (start-up and command line).
+
+        Sentence vectors follow: ``embed="background"`` computes them in a thread while the
+        lexical snapshot already answers (the bot), ``"now"`` before returning (the command
+        line), ``"no"`` not at all.
+        """
         report = self._rebuild()
         if report.ok:
             self._save(self.snapshot)
             self.snapshot.warm()
+            if embed == "now":
+                self._embed(self.snapshot)
+            elif embed == "background" and self.semantic.enabled:
+                thread = threading.Thread(target=self._embed, args=(self.snapshot,), name="embed", daemon=True)
+                self._threads.append(thread)
+                thread.start()
         return report
+
+    def _embed(self, snapshot: Snapshot) -> None:
+        """Give ``snapshot`` its sentence vectors and swap it in, unless a reload replaced it meanwhile."""
+        if not self.semantic.enabled:
+            return
+        with self._embedding:
+            started = time.perf_counter()
+            try:
+                with_vectors = self.semantic.attach(snapshot, cancelled=lambda: self._snapshot is not snapshot)
+            except Exception:  # answering goes on by words; the reason is logged once
+                log.exception("sentence vectors could not be built; answering by words")
+                return
+            with self._swapping:
+                if with_vectors is snapshot or self._snapshot is not snapshot:
+                    return
+                self._snapshot = with_vectors
+            log.info(
+                "semantic layer on: sentence vectors for %d documents ready in %.1f s",
+                len(snapshot.documents),
+                time.perf_counter() - started,
+            )
 
     async def reload(self) -> ReloadReport:
         """Rebuild off the event loop and swap; a concurrent call returns a busy report.
@@ -130,13 +168,17 @@ class KnowledgeBase:
         return report
 
     async def settle(self) -> None:
-        """Wait for background work after a reload (tests, benchmarks and shutdown)."""
-        while self._background:
+        """Wait for background work after a load or reload (tests, benchmarks and shutdown)."""
+        while self._background or any(t.is_alive() for t in self._threads):
             await asyncio.gather(*list(self._background), return_exceptions=True)
+            for thread in self._threads:
+                await asyncio.to_thread(thread.join)
+            self._threads = [t for t in self._threads if t.is_alive()]
 
     def _after_swap(self, snapshot: Snapshot) -> None:
         snapshot.warm()
         self._save(snapshot)
+        self._embed(snapshot)
 
     def _save(self, snapshot: Snapshot) -> None:
         if self.cache_dir is None:
@@ -164,7 +206,8 @@ class KnowledgeBase:
             return failed(None, exc.problems)
         except (NotADirectoryError, OSError) as exc:
             return failed(str(exc))
-        self._snapshot = after  # the swap: readers see the old or the new snapshot, never a mix
+        with self._swapping:
+            self._snapshot = after  # the swap: readers see the old or the new snapshot, never a mix
         added, changed, removed = _diff(before, after)
         return ReloadReport(
             ok=True,
@@ -182,7 +225,8 @@ class KnowledgeBase:
     async def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
         """Answer from the current snapshot, in a worker thread when the index is large."""
         snapshot = self.snapshot
-        if snapshot.index.size >= OFFLOAD_PASSAGES:
+        # Encoding the question takes milliseconds of CPU: never on the event loop.
+        if snapshot.semantic or snapshot.index.size >= OFFLOAD_PASSAGES:
             return await asyncio.to_thread(snapshot.ask, question, top=top, doc_id=doc_id)
         return snapshot.ask(question, top=top, doc_id=doc_id)
 

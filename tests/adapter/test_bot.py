@@ -31,7 +31,8 @@ async def test_slash_ask_answers_with_quotes_and_citations(running):
     _, token = await fake.slash("ask", {"question": "Who is Kishida's Indian counterpart?", "results": 2})
     body = await fake.answer_to(token)
     assert_no_pings(body)
-    assert len(body["embeds"]) == 2
+    # One passage answers this; by meaning the others are far behind, so they are not shown as padding.
+    assert len(body["embeds"]) == (1 if running.kb.snapshot.semantic else 2)
     first = body["embeds"][0]
     assert "Narendra Modi" in first["description"]
     assert first["description"].startswith("> ")

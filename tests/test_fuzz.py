@@ -181,7 +181,7 @@ def test_big_files_many_files_links_and_temp_files_with_reload(tmp_path):
     folder = tmp_path / "kb"
     shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns(".cache"))
     kb = KnowledgeBase(folder, use_cache=False)
-    kb.load()
+    kb.load(embed="now")  # vectors in place, so nothing but a reload could replace the snapshot
     serving = kb.snapshot
     (folder / "huge.md").write_bytes(FRONT.encode() + b"word " * (2 * 1024 * 1024))
     (folder / "many").mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["ConfigError", "KnowledgeError", "KnowledgeProblem", "Severity"]
+__all__ = ["ConfigError", "IngestError", "KnowledgeError", "KnowledgeProblem", "Severity"]
 
 
 class Severity(Enum):
@@ -43,3 +43,11 @@ class ConfigError(Exception):
     def __init__(self, lines: list[str]) -> None:
         self.lines = tuple(lines)
         super().__init__("\n".join(lines))
+
+
+class IngestError(Exception):
+    """A file or page could not be added; ``message`` is one line to show the person who asked."""
+
+    def __init__(self, message: str) -> None:
+        self.message = " ".join(message.split())
+        super().__init__(self.message)

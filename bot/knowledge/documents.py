@@ -37,6 +37,9 @@ _TEXT_FIELDS = (
     "section",
     "photo_caption",
     "disclaimer",
+    "source",
+    "added_by",
+    "added_at",
     "id",
 )
 FIELDS = (*_TEXT_FIELDS, "tags")
@@ -62,6 +65,9 @@ class Metadata:
     tags: tuple[str, ...] = ()
     photo_caption: str | None = None
     disclaimer: str | None = None
+    source: str | None = None  # provenance written by bot.ingest: where the text came from,
+    added_by: str | None = None  # who asked for it to be added,
+    added_at: str | None = None  # and when (UTC, ISO 8601)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ import pytest
 
 from bot.errors import KnowledgeError, Severity
 from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
+from bot.knowledge.passages import split_passages
 from bot.serving.snapshot import build_snapshot
 from tests.conftest import front_matter, make_kb
 
@@ -43,6 +44,18 @@ def test_wrong_types_unknown_fields_and_bad_urls(tmp_path):
     assert any(line.startswith(f"{kb}/a.md:5: unknown field 'autor'") for line in lines)
     assert any(line.startswith(f"{kb}/a.md:6: field 'url' must start with http") for line in lines)
     assert not any("missing required field 'title'" in line for line in lines)
+
+
+def test_provenance_fields_written_by_ingest_load_and_stay_out_of_the_about_passage(tmp_path):
+    extra = {"source": "https://example.org/a", "added_by": "mod", "added_at": "2025-01-31T10:00:00Z"}
+    kb = make_kb(tmp_path / "kb", {"a.md": front_matter(**extra) + "\nBody.\n"})
+    result = load_knowledge(kb)
+    assert result.problems == ()
+    meta = result.documents[0].meta
+    assert (meta.source, meta.added_by, meta.added_at) == tuple(extra.values())
+    about = split_passages(result.documents[0])[0]
+    assert about.is_about
+    assert "example.org" not in about.text and "mod" not in about.text.split()
 
 
 def test_empty_body(tmp_path):

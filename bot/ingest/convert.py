@@ -421,8 +421,10 @@ def _publisher(sitename: str | None, url: str | None) -> str | None:
     """The site's name; a bare host name is what trafilatura guesses without one, so not a name."""
     if not sitename:
         return None
-    host = (urlsplit(url).hostname or "") if url else ""
-    if host and sitename.strip().lower() in {host, host.removeprefix("www.")}:
+    parts = urlsplit(url) if url else None
+    hosts = {parts.hostname or "", parts.netloc.lower()} - {""} if parts else set()
+    name = sitename.strip().lower()
+    if name in hosts or name in {h.removeprefix("www.") for h in hosts}:
         return None
     return sitename
 

@@ -37,6 +37,7 @@ VARIABLES = (
     "MAX_PENDING_QUESTIONS",
     "SHARD_COUNT",
     "SHARD_IDS",
+    "ALLOW_PRIVATE_URLS",
     "DISCORD_API_BASE",
     "DISCORD_GATEWAY_URL",
 )
@@ -93,6 +94,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     max_pending_questions: int = 100
+    allow_private_urls: bool = False
     api_base: str | None = None
     gateway_url: str | None = None
 
@@ -224,6 +226,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         shard_count=count,
         shard_ids=shard_ids,
         max_pending_questions=int(number("MAX_PENDING_QUESTIONS", 100, 1, 100_000)),
+        allow_private_urls=flag("ALLOW_PRIVATE_URLS"),
         api_base=url("DISCORD_API_BASE", ("http", "https")),
         gateway_url=url("DISCORD_GATEWAY_URL", ("ws", "wss")),
     )

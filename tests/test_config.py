@@ -21,6 +21,7 @@ def test_valid_settings(tmp_path):
             "COOLDOWN_QUESTIONS": "3",
             "COOLDOWN_SECONDS": "12.5",
             "SKIP_BAD_FILES": "yes",
+            "ALLOW_PRIVATE_URLS": "true",
         }
     )
     assert settings.answer_channel_ids == {123, 456, 789}
@@ -29,6 +30,7 @@ def test_valid_settings(tmp_path):
     assert settings.log_level == "DEBUG"
     assert (settings.cooldown_questions, settings.cooldown_seconds) == (3, 12.5)
     assert settings.skip_bad_files is True
+    assert settings.allow_private_urls is True
     assert settings.wants_message_content
 
 
@@ -42,6 +44,7 @@ def test_every_mistake_is_one_line_naming_the_variable(tmp_path):
                 "LOG_LEVEL": "LOUD",
                 "COOLDOWN_SECONDS": "-1",
                 "SHARD_IDS": "0,1",
+                "ALLOW_PRIVATE_URLS": "sometimes",
             }
         )
     lines = raised.value.lines
@@ -54,6 +57,7 @@ def test_every_mistake_is_one_line_naming_the_variable(tmp_path):
             "SHARD_IDS",
             "DEV_GUILD_ID",
             "COOLDOWN_SECONDS",
+            "ALLOW_PRIVATE_URLS",
         ]
     )
     assert all(len(line.splitlines()) == 1 for line in lines)

@@ -19,3 +19,4 @@ def test_the_example_values_are_valid_once_a_token_is_filled_in():
     settings = load_settings(values)
     assert settings.cooldown_questions == 4
     assert not settings.wants_message_content
+    assert not settings.allow_private_urls

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.documents import Metadata, digest_of
 from bot.errors import IngestError
 from bot.ingest.convert import Draft, convert
 from bot.ingest.fetch import Fetched, fetch
@@ -24,6 +23,7 @@ from bot.ingest.write import (
     verify_rendered,
     write_document,
 )
+from bot.knowledge.documents import Metadata, digest_of
 
 __all__ = [
     "Draft",

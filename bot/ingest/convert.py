@@ -22,10 +22,10 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.documents import REQUIRED_FIELDS, Document, Metadata, parse_document
 from bot.errors import IngestError
 from bot.ingest.fetch import MAX_BYTES, size_label
-from bot.passages import layout_document
+from bot.knowledge.documents import REQUIRED_FIELDS, Document, Metadata, parse_document
+from bot.knowledge.passages import layout_document
 
 __all__ = [
     "KINDS",

@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.documents import Document, digest_of, parse_document
 from bot.errors import IngestError
 from bot.ingest.convert import Draft, clean_field, clean_url, paragraphs_of
-from bot.knowledge import MAX_FILE_BYTES, load_knowledge
+from bot.knowledge.documents import Document, digest_of, parse_document
+from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
 
 __all__ = [
     "Overrides",
@@ -204,7 +204,7 @@ def slugify(text: str) -> str:
 
 
 def _loader_id(stem: str) -> str:
-    """The id the loader gives a file without an ``id`` field (mirrors bot.knowledge)."""
+    """The id the loader gives a file without an ``id`` field (mirrors bot.knowledge.loader)."""
     slug = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-.")
     return slug[:100] or "document"
 

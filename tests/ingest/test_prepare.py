@@ -10,8 +10,8 @@ import pytest
 
 from bot.errors import IngestError
 from bot.ingest import Overrides, commit, prepare, remove_document
-from bot.knowledge import load_knowledge
-from bot.passages import split_passages
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.passages import split_passages
 from tests.conftest import ROOT, make_kb
 from tests.ingest.conftest import DATA, Site, make_pdf, page
 from tests.ingest.test_convert import NEWS_PARAGRAPHS

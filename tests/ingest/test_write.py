@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents import parse_document
 from bot.errors import IngestError
 from bot.ingest.convert import Draft, make_draft
 from bot.ingest.write import (
@@ -19,7 +18,8 @@ from bot.ingest.write import (
     verify_rendered,
     write_document,
 )
-from bot.knowledge import load_knowledge
+from bot.knowledge.documents import parse_document
+from bot.knowledge.loader import load_knowledge
 from tests.conftest import front_matter, make_kb
 
 

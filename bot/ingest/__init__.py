@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import IngestError
 from bot.ingest.convert import Draft, convert
-from bot.ingest.fetch import Fetched, fetch
+from bot.ingest.fetch import MAX_BYTES, TIMEOUT_SECONDS, Fetched, fetch
 from bot.ingest.write import (
     Overrides,
     apply_overrides,
@@ -69,15 +69,19 @@ def prepare(
     allow_private: bool = False,
     content_type: str | None = None,
     added_at: datetime | None = None,
+    max_bytes: int = MAX_BYTES,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> Prepared:
     """Fetch (a str is an http(s) URL) or read (bytes, named by ``filename``), convert, render, check.
 
     Nothing is written. Blocking: from the event loop, ``await asyncio.to_thread(prepare, …)``.
+    ``max_bytes`` bounds the page or file, ``timeout`` the whole fetch; ``content_type`` is
+    what an upload was labelled with (checked against the name and the bytes).
     Raises IngestError with one line for the person when the source cannot be added.
     """
     overrides = (overrides or Overrides()).checked()
     if isinstance(source, str):
-        fetched = fetch(source, allow_private=allow_private)
+        fetched = fetch(source, allow_private=allow_private, max_bytes=max_bytes, timeout=timeout)
         draft = convert(
             fetched.body,
             source=fetched.url,
@@ -85,12 +89,13 @@ def prepare(
             content_type=fetched.content_type,
             charset=fetched.charset,
             url=fetched.final_url,
+            max_bytes=max_bytes,
         )
     else:
         if not filename:
             raise IngestError("a file name is needed to tell what kind of file this is")
         name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-        draft = convert(bytes(source), source=name, filename=name, content_type=content_type)
+        draft = convert(bytes(source), source=name, filename=name, content_type=content_type, max_bytes=max_bytes)
     target = choose_target(knowledge_dir, draft, overrides)
     if target.replaces is not None:
         draft = _carry_over(draft, target.replaces.meta)

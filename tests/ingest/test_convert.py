@@ -324,3 +324,13 @@ def test_plain_markdown_lifts_its_title():
     assert draft.title == "The title"
     assert draft.paragraphs == ("First paragraph with a [link](https://x.example).", "Second.")
     assert draft.missing == ("author", "publisher")
+
+
+def test_a_pdf_over_the_page_limit_is_refused_before_its_text_is_read():
+    writer = PdfWriter()
+    for _ in range(501):
+        writer.add_blank_page(100, 100)
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(IngestError, match="501 pages, over the 500 page limit"):
+        convert(out.getvalue(), source="long.pdf", filename="long.pdf")

@@ -35,7 +35,7 @@ __all__ = [
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 # Jaccard overlap of two questions' term sets for them to count as the same question.
-WORD_OVERLAP = 0.5
+WORD_OVERLAP = 0.3
 # Cosine similarity to a group's centroid for a question to join it.
 MEANING_THRESHOLD = 0.7
 _ANALYZER = Analyzer()

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.text import clean_question
-from bot.tokenizer import Analyzer
+from bot.knowledge.text import clean_question
+from bot.search.tokenizer import Analyzer
 
 __all__ = [
     "MEANING_THRESHOLD",

@@ -6,6 +6,7 @@ May import bot.knowledge and bot.search only (never discord, never the adapter o
 from bot.feedback.grouping import MEANING_THRESHOLD, WORD_OVERLAP, Embed, group_by_meaning, group_by_words
 from bot.feedback.store import (
     DEFAULT_RETENTION_DAYS,
+    AnswerRecord,
     DayTotals,
     DocumentTotals,
     FeedbackError,
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "MEANING_THRESHOLD",
     "WORD_OVERLAP",
+    "AnswerRecord",
     "DayTotals",
     "DocumentTotals",
     "Embed",

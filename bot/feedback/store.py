@@ -42,6 +42,7 @@ from bot.feedback.schema import SchemaTooNewError, migrate
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "MAX_TEXT_CHARS",
+    "AnswerRecord",
     "DayTotals",
     "DocumentTotals",
     "FeedbackError",
@@ -66,6 +67,7 @@ _DAY_MS = 86_400_000
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _BIGINT = 2**63
 _CHUNK = 500
+_VOTE_COUNTS = "SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM votes WHERE answer_id = ?"
 
 
 class FeedbackError(Exception):
@@ -123,6 +125,23 @@ class VoteResult:
     def recorded(self) -> bool:
         """True when the person's vote is now stored as they clicked it."""
         return self.outcome in {VoteOutcome.RECORDED, VoteOutcome.CHANGED, VoteOutcome.UNCHANGED}
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One stored answer as read back; ``question`` and ``quote`` are exactly what was recorded."""
+
+    id: str
+    asked_at: datetime
+    outcome: Outcome
+    question: str
+    quote: str | None
+    cited: tuple[tuple[str, int | None], ...]
+    guild_id: int | None
+    channel_id: int | None
+    document: str | None
+    helpful: int
+    not_helpful: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,11 +471,7 @@ class FeedbackStore:
                         " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
                         (answer_id, voter, value, int(self._clock() * 1000)),
                     )
-                counts = self._one(
-                    connection,
-                    "SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM votes WHERE answer_id = ?",
-                    (answer_id,),
-                )
+                counts = self._one(connection, _VOTE_COUNTS, (answer_id,))
             total, up = (int(counts[0]), int(counts[1])) if counts else (0, 0)
             return VoteResult(outcome, up, total - up)
 
@@ -549,6 +564,41 @@ class FeedbackStore:
             helpful_votes=int(votes[1]),
             truncated=truncated,
         )
+
+    def answer(self, answer_id: str) -> AnswerRecord | None:
+        """One answer with its citations and vote counts; None if there is no such answer."""
+        if not isinstance(answer_id, str) or not _ID.match(answer_id):
+            return None
+
+        def work(connection: Connection) -> AnswerRecord | None:
+            with self._transaction(connection, write=False):
+                row = self._one(
+                    connection,
+                    "SELECT id, asked_at, status, question, quote, guild_id, channel_id, scope"
+                    " FROM answers WHERE id = ?",
+                    (answer_id,),
+                )
+                if row is None:
+                    return None
+                cited = self._all(
+                    connection, "SELECT doc_id, paragraph FROM cited WHERE answer_id = ? ORDER BY ord", (answer_id,)
+                )
+                votes = self._one(connection, _VOTE_COUNTS, (answer_id,))
+            return AnswerRecord(
+                id=row[0],
+                asked_at=_datetime(row[1]),
+                outcome=Outcome(row[2]),
+                question=_unpack(row[3]),
+                quote=_unpack(row[4]) if row[4] is not None else None,
+                cited=tuple((str(d), None if p is None else int(p)) for d, p in cited),
+                guild_id=row[5],
+                channel_id=row[6],
+                document=row[7],
+                helpful=int(votes[1]),
+                not_helpful=int(votes[0]) - int(votes[1]),
+            )
+
+        return self._loudly(work)
 
     def totals(self, days: int | None = None) -> Totals:
         """Counts per document and per UTC day, over the last ``days`` (default: everything kept)."""

@@ -59,22 +59,23 @@ class SchemaTooNewError(Exception):
 
 
 def migrate(connection: Connection, backend: Backend, upto: int = SCHEMA_VERSION) -> int:
-    """Bring the schema to version ``upto`` in one transaction; returns the version found before.
+    """Bring the schema to version ``upto``; returns the version found before.
 
-    Safe when several processes start at once: the write lock (SQLite) or advisory lock
-    (PostgreSQL) is taken before the version is read, so the second process waits and then
-    finds nothing left to do.
+    An up-to-date database is only read (no write lock, so opening never waits for a busy
+    writer). Otherwise one transaction takes the write lock (SQLite) or an advisory lock
+    (PostgreSQL) before reading the version again, so when several processes start at
+    once the second waits and then finds nothing left to do.
     """
+    found = _version(connection, backend)
+    if found is not None and found >= upto:
+        _check(found)
+        return found
     connection.execute(backend.sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
     connection.execute(backend.begin_write)
     try:
         backend.lock_for_migration(connection)
-        row = connection.execute(backend.sql("SELECT MAX(version) FROM schema_version")).fetchone()
-        found = int(row[0]) if row and row[0] is not None else 0
-        if found > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"the feedback database has schema version {found}; this bot knows {SCHEMA_VERSION}"
-            )
+        found = _version(connection, backend) or 0
+        _check(found)
         for step in MIGRATIONS[found:upto]:
             for statement in step:
                 connection.execute(backend.sql(statement))
@@ -86,6 +87,22 @@ def migrate(connection: Connection, backend: Backend, upto: int = SCHEMA_VERSION
         _rollback(connection)
         raise
     return found
+
+
+def _version(connection: Connection, backend: Backend) -> int | None:
+    """The recorded version, 0 for an empty table, None when there is no table yet."""
+    try:
+        row = connection.execute(backend.sql("SELECT MAX(version) FROM schema_version")).fetchone()
+    except backend.errors:
+        # Inside the migration transaction the table exists, so only the first read lands here;
+        # PostgreSQL in autocommit mode needs no rollback after a failed statement.
+        return None
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _check(found: int) -> None:
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNewError(f"the feedback database has schema version {found}; this bot knows {SCHEMA_VERSION}")
 
 
 def _rollback(connection: Connection) -> None:

@@ -491,8 +491,8 @@ class FeedbackStore:
     ) -> GapReport:
         """Declined questions and answers voted unhelpful in the last ``days``, grouped.
 
-        An answer counts as voted unhelpful when it has at least as many not-helpful as
-        helpful votes, and at least one. With ``document``, only questions limited to it or
+        An answered question counts as voted unhelpful when it has at least as many
+        not-helpful as helpful votes, and at least one (a declined one is already a gap). With ``document``, only questions limited to it or
         answered from it count, in the groups and in the totals. With ``embed`` (texts ->
         unit-norm rows) questions are grouped by meaning; if it fails, by words. Grouping
         holds an n x n matrix, so only the ``limit`` most recent gap questions are grouped
@@ -527,9 +527,9 @@ class FeedbackStore:
                     "SELECT a.id, a.asked_at, a.question, a.quote, 0 FROM answers a JOIN"
                     " (SELECT answer_id, SUM(helpful) AS up, COUNT(*) AS n FROM votes GROUP BY answer_id) t"
                     " ON t.answer_id = a.id"
-                    f" WHERE a.asked_at >= ? AND t.n > t.up AND 2 * t.up <= t.n{where}"
+                    f" WHERE a.asked_at >= ? AND a.status = ? AND t.n > t.up AND 2 * t.up <= t.n{where}"
                     " ORDER BY a.asked_at DESC, a.id LIMIT ?",
-                    (since_ms, *scope, limit + 1),
+                    (since_ms, Outcome.ANSWERED.value, *scope, limit + 1),
                 )
                 items = sorted([*declined, *unhelpful], key=lambda r: (-int(r[1]), r[0]))
                 truncated = len(items) > limit

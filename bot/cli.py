@@ -134,7 +134,8 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
         for line in exc.lines:
             print(f"config error: {line}", file=err)
         return EXIT_USAGE
-    setup_logging(settings.log_level, [settings.token.reveal()])
+    secrets = [settings.token.reveal()] + ([settings.feedback_key.reveal()] if settings.feedback_key else [])
+    setup_logging(settings.log_level, secrets)
     log = logging.getLogger("bot")
     kb = KnowledgeBase(
         settings.knowledge_dir,

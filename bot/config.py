@@ -40,6 +40,9 @@ VARIABLES = (
     "ALLOW_PRIVATE_URLS",
     "DISCORD_API_BASE",
     "DISCORD_GATEWAY_URL",
+    "DATABASE_PATH",
+    "FEEDBACK_KEY",
+    "FEEDBACK_RETENTION_DAYS",
 )
 _SNOWFLAKE = re.compile(r"^\d{1,20}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -97,6 +100,9 @@ class Settings:
     allow_private_urls: bool = False
     api_base: str | None = None
     gateway_url: str | None = None
+    database_path: Path = Path("feedback.sqlite3")
+    feedback_key: Secret | None = None
+    feedback_retention_days: int = 90
 
     @property
     def wants_message_content(self) -> bool:
@@ -208,6 +214,16 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             return None
         return raw.rstrip("/")
 
+    database = Path(get("DATABASE_PATH") or "feedback.sqlite3")
+    if database.is_dir():
+        errors.append(
+            f"DATABASE_PATH: {str(database)!r} is a folder; give a file path in it, such as"
+            f" {str(database / 'feedback.sqlite3')!r}"
+        )
+    feedback_key = get("FEEDBACK_KEY")
+    if feedback_key and len(feedback_key.encode("utf-8")) < 16:
+        errors.append("FEEDBACK_KEY: too short; use at least 16 random characters (or leave it empty)")
+
     cache = get("INDEX_CACHE_DIR")
     settings = Settings(
         token=Secret(token),
@@ -229,6 +245,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         allow_private_urls=flag("ALLOW_PRIVATE_URLS"),
         api_base=url("DISCORD_API_BASE", ("http", "https")),
         gateway_url=url("DISCORD_GATEWAY_URL", ("ws", "wss")),
+        database_path=database,
+        feedback_key=Secret(feedback_key) if feedback_key and len(feedback_key.encode("utf-8")) >= 16 else None,
+        feedback_retention_days=int(number("FEEDBACK_RETENTION_DAYS", 90, 1, 3650)),
     )
     if errors:
         position = {name: i for i, name in enumerate(VARIABLES)}

@@ -88,3 +88,32 @@ def test_redacting_formatter_hides_secrets_in_messages_and_tracebacks():
     text = formatter.format(record)
     assert "ValueError: bad [redacted]" in text
     assert TOKEN not in text
+
+
+def test_feedback_settings(tmp_path):
+    base = {"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path)}
+    defaults = load_settings(base)
+    assert (str(defaults.database_path), defaults.feedback_key, defaults.feedback_retention_days) == (
+        "feedback.sqlite3",
+        None,
+        90,
+    )
+    chosen = load_settings(
+        base
+        | {
+            "DATABASE_PATH": str(tmp_path / "data" / "f.db"),
+            "FEEDBACK_KEY": "k" * 16,
+            "FEEDBACK_RETENTION_DAYS": "30",
+        }
+    )
+    assert chosen.database_path == tmp_path / "data" / "f.db"
+    assert chosen.feedback_key == Secret("k" * 16) and "k" * 16 not in repr(chosen)
+    assert chosen.feedback_retention_days == 30
+    with pytest.raises(ConfigError) as error:
+        load_settings(base | {"DATABASE_PATH": str(tmp_path), "FEEDBACK_KEY": "short", "FEEDBACK_RETENTION_DAYS": "0"})
+    assert [line.split(":")[0] for line in error.value.lines] == [
+        "DATABASE_PATH",
+        "FEEDBACK_KEY",
+        "FEEDBACK_RETENTION_DAYS",
+    ]
+    assert "short" not in str(error.value)

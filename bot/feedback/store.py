@@ -492,11 +492,12 @@ class FeedbackStore:
         """Declined questions and answers voted unhelpful in the last ``days``, grouped.
 
         An answered question counts as voted unhelpful when it has at least as many
-        not-helpful as helpful votes, and at least one (a declined one is already a gap). With ``document``, only questions limited to it or
-        answered from it count, in the groups and in the totals. With ``embed`` (texts ->
-        unit-norm rows) questions are grouped by meaning; if it fails, by words. Grouping
-        holds an n x n matrix, so only the ``limit`` most recent gap questions are grouped
-        (``truncated`` says so); the totals always count everything in the window.
+        not-helpful as helpful votes, and at least one (a declined one is a gap already).
+        With ``document``, only questions limited to it or answered from it count, in the
+        groups and in the totals. With ``embed`` (texts -> unit-norm rows) questions are
+        grouped by meaning; if it fails, by words. Grouping holds an n x n matrix, so only
+        the ``limit`` most recent gap questions are grouped (``truncated`` says so); the
+        totals always count everything in the window.
         """
         days = _positive(days, "days")
         since_ms = int(self._clock() * 1000) - days * _DAY_MS

@@ -82,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the Discord bot (configuration from the environment and .env)")
     run.add_argument("--env-file", default=".env", help="file of KEY=value lines (default: .env)")
 
+    feedback = sub.add_parser("feedback", help="feedback totals per document and per day")
+    feedback.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_PATH") or "feedback.sqlite3",
+        help="the feedback database (default: $DATABASE_PATH or feedback.sqlite3)",
+    )
+    feedback.add_argument("--days", type=int, help="only the last N days (default: everything kept)")
+    feedback.add_argument("--json", action="store_true", help="print JSON")
+
     sources = sub.add_parser("sources", help="list the documents")
     sources.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(sources)
@@ -98,6 +107,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _check(args, out)
         if args.command == "run":
             return _run(args, err)
+        if args.command == "feedback":
+            return _feedback(args, out, err)
         snapshot = _load(args, err)
         if args.command == "ask":
             return _ask(args, snapshot, out)
@@ -384,6 +395,41 @@ def _index(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
     else:
         for key, value in report.items():
             print(f"{key}: {value}", file=out)
+    return EXIT_OK
+
+
+def _feedback(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Totals from the feedback database, read only: a missing file is not created."""
+    from pathlib import Path
+
+    from bot.feedback import FeedbackError, FeedbackStore
+
+    path = Path(args.database)
+    if not path.is_file():
+        raise UsageError(f"no feedback database at {str(path)!r} (set DATABASE_PATH or --database)")
+    if args.days is not None and args.days < 1:
+        raise UsageError(f"--days must be at least 1, got {args.days}")
+    with FeedbackStore.sqlite(path) as store:
+        try:
+            totals = store.totals(args.days)
+        except FeedbackError as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_KNOWLEDGE
+    if args.json:
+        print(json.dumps(totals.to_json(), ensure_ascii=False), file=out)
+        return EXIT_OK
+    span = f"the last {args.days} days" if args.days else "everything kept"
+    print(f"feedback in {path} ({span})", file=out)
+    print(f"{'document':<40} {'answers':>8} {'declined':>8} {'helpful':>8} {'not':>8}", file=out)
+    for doc in totals.per_document:
+        print(f"{doc.doc_id:<40} {doc.answers:>8} {doc.declined:>8} {doc.helpful:>8} {doc.not_helpful:>8}", file=out)
+    print(f"{'day (UTC)':<12} {'asked':>8} {'answered':>8} {'declined':>8} {'helpful':>8} {'not':>8}", file=out)
+    for day in totals.per_day:
+        print(
+            f"{day.day.isoformat():<12} {day.asked:>8} {day.answered:>8} {day.declined:>8}"
+            f" {day.helpful:>8} {day.not_helpful:>8}",
+            file=out,
+        )
     return EXIT_OK
 
 

@@ -722,8 +722,6 @@ class FeedbackStore:
 
     def _connect(self) -> Connection:
         if self._connection is None:
-            if self._key is None:
-                self._hash(0)  # a key that cannot be loaded is a failure like any other, here
             connection = self._backend.connect()
             try:
                 migrate(connection, self._backend)

@@ -8,7 +8,8 @@ never their id or name. Rows older than the retention period are purged.
 
 The answering path (``record_answer``, ``vote``) never raises: a locked, full, missing or
 unwritable database means "not recorded" and one rate-limited warning line, and the store
-stops trying for a few seconds so a dead disk does not slow every answer. The moderator
+stops trying for a few seconds so a dead disk does not slow every answer. Retention needs
+no scheduler: recording an answer purges expired rows, at most once a day. The moderator
 path (``gaps``, ``totals``, ``forget_user``, ``purge_older_than``) raises
 ``FeedbackError`` with one line instead, since its caller must say it failed.
 
@@ -330,8 +331,11 @@ class FeedbackStore:
         clock: Callable[[], float] = time.time,
         retry_seconds: float = 10.0,
         log_interval: float = 300.0,
+        retention_days: int | None = DEFAULT_RETENTION_DAYS,
     ) -> None:
         self._backend = backend
+        self._retention_days = None if retention_days is None else _positive(retention_days, "retention_days")
+        self._last_purge = float("-inf")
         self._key_source = key
         self._key: bytes | None = None
         self._clock = clock
@@ -354,6 +358,7 @@ class FeedbackStore:
         clock: Callable[[], float] = time.time,
         retry_seconds: float = 10.0,
         log_interval: float = 300.0,
+        retention_days: int | None = DEFAULT_RETENTION_DAYS,
     ) -> FeedbackStore:
         """A store in one SQLite file (``DATABASE_PATH``); without a key, ``<path>.key`` holds one.
 
@@ -362,7 +367,14 @@ class FeedbackStore:
         backend = SqliteBackend(path, busy_timeout_ms=busy_timeout_ms, max_bytes=max_bytes)
         key_file = Path(f"{os.fspath(path)}.key")
         source: bytes | Callable[[], bytes] = load_key(key, key_file) if key else (lambda: load_key(None, key_file))
-        return cls(backend, source, clock=clock, retry_seconds=retry_seconds, log_interval=log_interval)
+        return cls(
+            backend,
+            source,
+            clock=clock,
+            retry_seconds=retry_seconds,
+            log_interval=log_interval,
+            retention_days=retention_days,
+        )
 
     @classmethod
     def postgres(
@@ -373,14 +385,18 @@ class FeedbackStore:
         clock: Callable[[], float] = time.time,
         retry_seconds: float = 10.0,
         log_interval: float = 300.0,
+        retention_days: int | None = DEFAULT_RETENTION_DAYS,
     ) -> FeedbackStore:
         """A store on a PostgreSQL server (``DATABASE_URL``); needs ``psycopg`` and a shared key."""
+        if not key:
+            raise ValueError("a PostgreSQL feedback store needs a key (FEEDBACK_KEY) shared by every host")
         return cls(
             PostgresBackend(url),
-            load_key(key, "-"),
+            load_key(key, os.devnull),
             clock=clock,
             retry_seconds=retry_seconds,
             log_interval=log_interval,
+            retention_days=retention_days,
         )
 
     @property
@@ -439,6 +455,7 @@ class FeedbackStore:
                         self._backend.sql("INSERT INTO cited (answer_id, ord, doc_id, paragraph) VALUES (?, ?, ?, ?)"),
                         passages,
                     )
+            self._purge_if_due(connection)
             return answer_id
 
         return self._quietly(work, None)
@@ -675,9 +692,9 @@ class FeedbackStore:
 
         The count is the person's own rows: their votes plus their questions.
         """
-        person = self._hash(user_id)
 
         def work(connection: Connection) -> int:
+            person = self._hash(user_id)
             with self._transaction(connection, write=True):
                 votes = self._execute(connection, "DELETE FROM votes WHERE voter = ?", (person,)).rowcount
                 owned = "SELECT id FROM answers WHERE asker = ?"
@@ -690,16 +707,8 @@ class FeedbackStore:
 
     def purge_older_than(self, days: int = DEFAULT_RETENTION_DAYS) -> int:
         """Delete answers asked more than ``days`` ago, with their citations and votes; answers removed."""
-        cutoff = int(self._clock() * 1000) - _positive(days, "days") * _DAY_MS
-
-        def work(connection: Connection) -> int:
-            with self._transaction(connection, write=True):
-                old = "SELECT id FROM answers WHERE asked_at < ?"
-                self._execute(connection, f"DELETE FROM votes WHERE answer_id IN ({old})", (cutoff,))
-                self._execute(connection, f"DELETE FROM cited WHERE answer_id IN ({old})", (cutoff,))
-                return int(self._execute(connection, "DELETE FROM answers WHERE asked_at < ?", (cutoff,)).rowcount)
-
-        return self._loudly(work)
+        days = _positive(days, "days")
+        return self._loudly(lambda connection: self._purge(connection, days))
 
     def close(self) -> None:
         """Close the connection; a later call reconnects."""
@@ -713,6 +722,31 @@ class FeedbackStore:
         self.close()
 
     # Internals.
+
+    def _purge(self, connection: Connection, days: int) -> int:
+        cutoff = int(self._clock() * 1000) - days * _DAY_MS
+        with self._transaction(connection, write=True):
+            old = "SELECT id FROM answers WHERE asked_at < ?"
+            self._execute(connection, f"DELETE FROM votes WHERE answer_id IN ({old})", (cutoff,))
+            self._execute(connection, f"DELETE FROM cited WHERE answer_id IN ({old})", (cutoff,))
+            return int(self._execute(connection, "DELETE FROM answers WHERE asked_at < ?", (cutoff,)).rowcount)
+
+    def _purge_if_due(self, connection: Connection) -> None:
+        """Retention without a scheduler: at most once a day, after recording an answer.
+
+        A failed purge costs only a warning; the answer just recorded stays recorded.
+        """
+        now = self._clock()
+        if self._retention_days is None or now - self._last_purge < 86_400:
+            return
+        self._last_purge = now
+        try:
+            removed = self._purge(connection, self._retention_days)
+        except Exception as error:
+            self._complain(error, time.monotonic())
+            return
+        if removed:
+            log.info("feedback: deleted %d answers older than %d days", removed, self._retention_days)
 
     def _hash(self, user_id: int) -> bytes:
         """HMAC-SHA256 of the user id: stable per key, useless without it."""

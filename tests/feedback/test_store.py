@@ -204,3 +204,33 @@ def test_moderator_calls_on_a_broken_database_raise_one_line(tmp_path):
             call()
         assert "\n" not in str(error.value)
         assert str(error.value).startswith("feedback database unavailable:")
+
+
+def test_recording_an_answer_applies_the_retention_at_most_once_a_day(make_store, clock):
+    store = make_store(retention_days=30)
+    first = store.record_answer("first", Outcome.DECLINED)
+    clock.advance(days=31)
+    second = store.record_answer("second", Outcome.DECLINED)  # purges: "first" is 31 days old
+    assert store.answer(first) is None
+    clock.advance(days=29.5)
+    store.record_answer("third", Outcome.DECLINED)  # purges, but "second" is only 29.5 days old
+    assert store.answer(second) is not None
+    clock.advance(days=0.75)
+    store.record_answer("fourth", Outcome.DECLINED)  # "second" has expired, but the last purge was today
+    assert store.answer(second) is not None
+    clock.advance(days=0.25)
+    store.record_answer("fifth", Outcome.DECLINED)  # a day since the last purge
+    assert store.answer(second) is None
+
+
+def test_without_retention_nothing_is_purged_on_the_way(make_store, clock):
+    store = make_store(retention_days=None)
+    first = store.record_answer("first", Outcome.DECLINED)
+    clock.advance(days=400)
+    store.record_answer("second", Outcome.DECLINED)
+    assert store.answer(first) is not None
+
+
+def test_a_postgres_store_needs_a_shared_key():
+    with pytest.raises(ValueError, match="FEEDBACK_KEY"):
+        FeedbackStore.postgres("postgresql://nowhere/db", key=None)

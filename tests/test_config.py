@@ -110,10 +110,12 @@ def test_feedback_settings(tmp_path):
     assert chosen.feedback_key == Secret("k" * 16) and "k" * 16 not in repr(chosen)
     assert chosen.feedback_retention_days == 30
     with pytest.raises(ConfigError) as error:
-        load_settings(base | {"DATABASE_PATH": str(tmp_path), "FEEDBACK_KEY": "short", "FEEDBACK_RETENTION_DAYS": "0"})
+        load_settings(
+            base | {"DATABASE_PATH": str(tmp_path), "FEEDBACK_KEY": "s3cr3t-k3y", "FEEDBACK_RETENTION_DAYS": "0"}
+        )
     assert [line.split(":")[0] for line in error.value.lines] == [
         "DATABASE_PATH",
         "FEEDBACK_KEY",
         "FEEDBACK_RETENTION_DAYS",
     ]
-    assert "short" not in str(error.value)
+    assert "s3cr3t-k3y" not in str(error.value)

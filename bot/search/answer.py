@@ -34,6 +34,7 @@ __all__ = [
     "Result",
     "Status",
     "answer_question",
+    "sentence_result",
 ]
 
 DEFAULT_RESULTS = 3
@@ -122,6 +123,7 @@ class Answer:
     results: tuple[Result, ...]
     elapsed_ms: float
     coverage: float = 0.0
+    summary: bool = False  # the question asked for the document as a whole; results are its summary
 
     @property
     def answered(self) -> bool:
@@ -347,6 +349,18 @@ def _make_result(
         coverage=coverage,
         informative=informative,
     )
+
+
+def sentence_result(index: Index, doc_id: str, start: int, end: int) -> Result | None:
+    """A body sentence ``[start, end)`` of a document as a Result quoting exactly it (for summaries)."""
+    lo, hi = index.doc_ranges[doc_id]
+    for ordinal in range(lo, hi):
+        passage = index.passages[ordinal]
+        if not passage.is_about and passage.start <= start and end <= passage.end:
+            text = passage.source[start:end]
+            document = index.by_id[doc_id]
+            return Result(passage, document, 0.0, Quote(start, end, text, ()), 1.0, 0)
+    return None
 
 
 FormValues = list[list[tuple[tuple[int, ...], float]]]

@@ -16,6 +16,7 @@ __all__ = [
     "CHAT_NOISE",
     "FRAMING",
     "STOP_WORDS",
+    "SUMMARY_WORDS",
     "english_frequency",
     "synonym_groups",
 ]
@@ -44,6 +45,17 @@ CHAT_NOISE = frozenset(
     pls plz please thx thanks thank ty tysm btw imo imho fyi tbh idk iirc afaik lol lmao
     hey hi hello yo ok okay u ur r ya yeah yep nope hmm um uh eli5 tldr tl dr gonna wanna
     kinda sorta tell know explain say says said mean means meant question questions
+    """.split()
+)
+
+# The closed vocabulary of asking for a whole text in short ("the gist", "main points",
+# "sum it up"). These words make a question a summary request only when nothing else is
+# left of it: "the main points of Article 9" still asks about Article 9.
+SUMMARY_WORDS = frozenset(
+    """
+    summary summaries summarise summarize summarised summarized summarising summarizing sum recap
+    gist overview tldr tl dr nutshell main key point points takeaway takeaways overall argument
+    arguments thesis message short version brief briefly whole general idea ideas
     """.split()
 )
 

@@ -43,10 +43,12 @@ class SemanticLayer:
     is loaded on first use, in whatever thread first needs it, never on the event loop.
     """
 
-    def __init__(self, cache_dir: str | os.PathLike[str] | None, *, enabled: bool = True) -> None:
+    def __init__(
+        self, cache_dir: str | os.PathLike[str] | None, *, enabled: bool = True, encoder: Encoder | None = None
+    ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.enabled = enabled
-        self._encoder: Encoder | None = None
+        self._encoder: Encoder | None = encoder
         self._unavailable: str | None = None if enabled else "turned off (SEMANTIC=off)"
         self._lock = threading.Lock()
 
@@ -59,7 +61,7 @@ class SemanticLayer:
         """The one line to log at start-up when the layer cannot be on, else None (cheap: no loading)."""
         if not self.enabled:
             return "semantic layer off (SEMANTIC=off): answering by words only"
-        if not model_available():
+        if self._encoder is None and not model_available():
             return f"semantic layer off: the sentence model is not installed; turn it on with: {INSTALL_HINT}"
         return None
 

@@ -31,8 +31,10 @@ from bot.errors import KnowledgeError, KnowledgeProblem
 from bot.knowledge.documents import Document
 from bot.knowledge.loader import CACHE_DIR_NAME, LoadResult, load_knowledge
 from bot.knowledge.passages import Layout
-from bot.search.answer import DEFAULT_RESULTS, Answer, Blend, answer_question
+from bot.knowledge.text import clean_question
+from bot.search.answer import DEFAULT_RESULTS, MAX_RAW_CHARS, Answer, Blend, Status, answer_question, sentence_result
 from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
+from bot.search.intent import asks_for_summary
 from bot.search.lexicon import english_frequency
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -117,7 +119,13 @@ class Snapshot:
     def ask(
         self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None, decline: bool = True
     ) -> Answer:
-        """Answer a question from this snapshot, by meaning as well as words when it has vectors."""
+        """Answer a question from this snapshot, by meaning as well as words when it has vectors.
+
+        A question about the document as a whole ("what is this article about?") is
+        answered with its summary, as ``/summary`` would give it.
+        """
+        if len(question) <= MAX_RAW_CHARS and asks_for_summary(clean_question(question)):
+            return self._summary_answer(question, top=top, doc_id=doc_id)
         return answer_question(
             question,
             self.index,
@@ -130,6 +138,25 @@ class Snapshot:
             encode=self.encode,
             blend=self.blend,
         )
+
+    def _summary_answer(self, question: str, *, top: int, doc_id: str | None) -> Answer:
+        """The summary as an answer: one document's when it is known, else each document's lead point."""
+        started = time.perf_counter()
+        documents = [self.index.by_id[doc_id]] if doc_id in self.index.by_id else list(self.documents)
+        results = []
+        if len(documents) == 1:
+            summary = self.summarize(documents[0], sentences=max(top, DEFAULT_SENTENCES))
+            picks = [(documents[0], s) for s in summary.sentences]
+        else:
+            firsts = [(d, self.ranked.get((d.doc_id, d.digest), ())) for d in documents]
+            picks = [(d, ranked[0]) for d, ranked in firsts if ranked][: max(top, 1)]
+        for document, sentence in picks:
+            result = sentence_result(self.index, document.doc_id, sentence.start, sentence.end)
+            if result is not None:
+                results.append(result)
+        elapsed = (time.perf_counter() - started) * 1000
+        status = Status.ANSWERED if results else Status.NOT_FOUND
+        return Answer(question, clean_question(question), status, tuple(results), elapsed, 1.0, summary=True)
 
     def summarize(self, document: Document, *, sentences: int = DEFAULT_SENTENCES, topic: str | None = None) -> Summary:
         """A document's summary; without a topic it comes from the ranking made at load time."""

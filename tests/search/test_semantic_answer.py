@@ -1,0 +1,76 @@
+"""Answering by meaning: paraphrases found, quotes verbatim, off-topic still declined, no padding."""
+
+from bot.knowledge.text import clean_question
+from bot.search.answer import Status
+from bot.search.intent import asks_for_summary
+from tests.conftest import load_questions
+from tests.search.test_answer import assert_verbatim
+
+
+def first_quote(snapshot, question: str) -> str:
+    answer = snapshot.ask(question)
+    assert answer.answered, question
+    return answer.results[0].quote.text
+
+
+def test_a_paraphrase_that_shares_no_key_word_finds_its_answer(shipped_semantic, shipped):
+    # The article says Borrell "concluded ... agreement"; the question says "signed the security deal".
+    question = "Who signed the security deal on the EU side?"
+    assert "Borrell" in first_quote(shipped_semantic, question)
+    assert not shipped.ask(question).answered or "Borrell" not in shipped.ask(question).results[0].quote.text
+
+
+def test_the_quote_is_the_sentence_that_answers_not_its_neighbour(shipped_semantic):
+    quote = first_quote(shipped_semantic, "How did Japan fix its relationship with South Korea?")
+    assert "historic rapprochement" in quote
+
+
+def test_no_padding_when_one_passage_answers(shipped_semantic):
+    answer = shipped_semantic.ask("Who is Kishida's Indian counterpart?", top=3)
+    assert [r.passage.paragraph for r in answer.results] == [18]
+
+
+def test_every_quote_is_an_exact_slice_of_its_document(shipped_semantic):
+    for q in load_questions("dev.jsonl") + load_questions("extra.jsonl"):
+        answer = shipped_semantic.ask(q["question"], top=5)
+        for result in answer.results:
+            assert_verbatim(result)
+
+
+def test_off_topic_questions_stay_declined(shipped_semantic):
+    for q in load_questions("offtopic.jsonl"):
+        assert shipped_semantic.ask(q["question"]).status is Status.NOT_FOUND, q["question"]
+
+
+def test_questions_about_the_whole_document_get_its_summary(shipped_semantic, shipped):
+    for snapshot in (shipped_semantic, shipped):
+        answer = snapshot.ask("What is this article about?")
+        assert answer.summary and answer.answered
+        paragraphs = [r.passage.paragraph for r in answer.results]
+        assert len(paragraphs) >= 3 and paragraphs == sorted(paragraphs)
+        for result in answer.results:
+            assert_verbatim(result)
+
+
+def test_summary_requests_are_told_from_questions_with_a_topic_of_their_own():
+    summary_requests = [
+        "What is this article about?",
+        "whats this about",
+        "can you summarise the article",
+        "tldr pls",
+        "main takeaway?",
+        "what are the main points of this article",
+        "sum it up for me",
+    ]
+    questions = [
+        "what is article 9 about?",
+        "what is the partnership about?",
+        "what did the author say about china?",
+        "who wrote this article?",
+        "summary of japan's spending plans",
+        "what is the gist of article 9?",
+        "what about india?",
+        "the article",
+    ]
+    assert [q for q in summary_requests if not asks_for_summary(clean_question(q))] == []
+    assert [q for q in questions if asks_for_summary(clean_question(q))] == []

@@ -76,7 +76,7 @@ class Blend:
     coverage: float = 0.5
     bm25: float = 0.2
     strong: float = 0.55
-    answer_at: float = 0.6
+    answer_at: float = 0.55
     relative: float = 0.8
     pool: int = 20
 

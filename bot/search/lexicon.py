@@ -12,13 +12,11 @@ from functools import cache
 from importlib import resources
 
 __all__ = [
-    "ALIASES",
     "CHAT_NOISE",
     "FRAMING",
     "STOP_WORDS",
     "SUMMARY_WORDS",
     "english_frequency",
-    "synonym_groups",
 ]
 
 # English function words (the NLTK list, with the clitic stems the tokenizer leaves behind).
@@ -59,74 +57,6 @@ SUMMARY_WORDS = frozenset(
     """.split()
 )
 
-# Everyday names for things a text may call otherwise: abbreviations, and capitals used for
-# their country ("Brussels" for the EU). Each alternative is written as a text would write
-# it ("US" stays upper-case so the analyzer keeps it). Only alternatives the knowledge base
-# contains are ever searched for, and a word keeps its own meaning as well.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "un": ("United Nations",),
-    "uno": ("United Nations",),
-    "eu": ("European Union",),
-    "usa": ("US", "United States", "America"),
-    "america": ("US", "United States", "American"),
-    "americans": ("US", "United States", "American"),
-    "us": ("United States", "America"),
-    "uk": ("United Kingdom", "Britain", "British"),
-    "britain": ("UK", "United Kingdom", "British"),
-    "pm": ("prime minister", "premier"),
-    "premier": ("prime minister",),
-    "fm": ("foreign minister",),
-    "ww1": ("First World War", "World War I"),
-    "wwi": ("First World War", "World War I"),
-    "ww2": ("Second World War", "World War II"),
-    "wwii": ("Second World War", "World War II"),
-    "nato": ("North Atlantic Treaty Organization",),
-    "g7": ("Group of Seven",),
-    "g20": ("Group of Twenty",),
-    "prc": ("China",),
-    "dprk": ("North Korea",),
-    "rok": ("South Korea",),
-    "ussr": ("Soviet Union",),
-    "gdp": ("gross domestic product",),
-    "ai": ("artificial intelligence",),
-    "nsc": ("National Security Council",),
-    "nss": ("National Security Strategy",),
-    "govt": ("government",),
-    "gov": ("government",),
-    "intl": ("international",),
-    "natl": ("national",),
-    "dept": ("department",),
-    "approx": ("approximately",),
-    "info": ("information",),
-    "yr": ("year",),
-    "yrs": ("years",),
-    "washington": ("US", "United States"),
-    "brussels": ("EU", "European Union"),
-    "tokyo": ("Japan",),
-    "beijing": ("China",),
-    "moscow": ("Russia",),
-    "kremlin": ("Moscow", "Russia"),
-    "kyiv": ("Ukraine",),
-    "kiev": ("Ukraine", "Kyiv"),
-    "seoul": ("South Korea",),
-    "pyongyang": ("North Korea",),
-    "delhi": ("India",),
-    "london": ("UK", "Britain"),
-    "paris": ("France",),
-    "berlin": ("Germany",),
-    "taipei": ("Taiwan",),
-    "canberra": ("Australia",),
-    "ottawa": ("Canada",),
-    "rome": ("Italy",),
-    "madrid": ("Spain",),
-    "warsaw": ("Poland",),
-    "ankara": ("Turkey",),
-    "tehran": ("Iran",),
-    "manila": ("Philippines",),
-    "hanoi": ("Vietnam",),
-    "jakarta": ("Indonesia",),
-}
-
 # Phrases that point at the document itself rather than at its content ("according to the
 # article", "what does the author say about"): removed from a question before searching, so
 # they neither match "Article 9" nor pull every question towards the byline.
@@ -139,18 +69,6 @@ FRAMING = re.compile(
     r"|claim|claims|suggest|suggests|mean|means|describe|describes|view|views|opinion|take|stance|position)\b",
     re.IGNORECASE,
 )
-
-
-@cache
-def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """Groups of interchangeable words and phrases from ``bot/search/data/synonyms.txt``."""
-    text = (resources.files("bot.search") / "data" / "synonyms.txt").read_text("utf-8")
-    groups = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            groups.append(tuple(m.strip() for m in line.split(",") if m.strip()))
-    return tuple(groups)
 
 
 @cache

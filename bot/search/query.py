@@ -24,7 +24,7 @@ from enum import Enum
 from functools import cache
 
 from bot.search.index import Index
-from bot.search.lexicon import ALIASES, CHAT_NOISE, FRAMING, STOP_WORDS, english_frequency, synonym_groups
+from bot.search.lexicon import CHAT_NOISE, FRAMING, STOP_WORDS, english_frequency
 from bot.search.spelling import Speller, osa_distance, spelling_variants
 from bot.search.tokenizer import Analyzer
 
@@ -38,18 +38,15 @@ _NUMBER = re.compile(r"^[\d.,]+$")
 
 # How much a match through each route counts, relative to the word itself.
 DERIVED_FACTOR = 0.6
-SYNONYM_FACTOR = 0.5
 
 
 class Match(Enum):
     """How a question word was tied to the index."""
 
     EXACT = "exact"
-    ALIAS = "alias"
     VARIANT = "variant"
     TYPO = "typo"
     DERIVED = "derived"
-    SYNONYM = "synonym"
     MISSING = "missing"
 
 
@@ -167,15 +164,10 @@ def _concept(
                 match = kind
 
     add(_forms(index, [(t,) for t in terms]), Match.EXACT)
-    aliases = ALIASES.get(word, ())
-    add(_phrase_forms(index, analyzer, aliases), Match.ALIAS)
-    if match is Match.ALIAS:
-        weight = min(weight, max(information(w.lower()) for p in aliases for w in p.split()))
     if match is Match.MISSING:
         add(_phrase_forms(index, analyzer, spelling_variants(word)), Match.VARIANT)
     if speller is not None:
         add(_derived(index, speller, stem), Match.DERIVED)
-    add(_synonyms(index, analyzer, stem), Match.SYNONYM)
     if match is Match.MISSING and speller is not None and word not in english and word.isalpha():
         if any(osa_distance(word, stop, 1) <= 1 for stop in _stop_words_near(word)):
             return None  # a misspelt function word ("wich"), not content
@@ -187,32 +179,6 @@ def _concept(
     if match is Match.MISSING and len(word) <= 2:
         weight = _MIN_WEIGHT  # stray letters and unknown short abbreviations say little
     return Concept(word, _unique(tuple(forms)), weight, match)
-
-
-def _synonyms(index: Index, analyzer: Analyzer, stem: str) -> tuple[Form, ...]:
-    """Members of the word's synonym groups that the index contains, at reduced weight."""
-    phrases = _synonym_table(analyzer).get(stem, ())
-    return tuple(
-        Form(tuple(index.vocab[t] for t in phrase), SYNONYM_FACTOR)
-        for phrase in phrases
-        if all(t in index.vocab for t in phrase)
-    )
-
-
-@cache
-def _synonym_table(analyzer: Analyzer) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Stem of a one-word member -> the analyzed terms of the other members of its groups."""
-    table: dict[str, list[tuple[str, ...]]] = {}
-    for group in synonym_groups():
-        analyzed = [tuple(analyzer.terms(member)) for member in group]
-        for member_terms in analyzed:
-            if len(member_terms) != 1:
-                continue
-            others = table.setdefault(member_terms[0], [])
-            for other in analyzed:
-                if other and other != member_terms and other not in others:
-                    others.append(other)
-    return {stem: tuple(others) for stem, others in table.items()}
 
 
 def _derived(index: Index, speller: Speller, term: str) -> tuple[Form, ...]:

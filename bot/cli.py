@@ -1,7 +1,9 @@
 """Command line: everything the bot can say, without a Discord token.
 
 Exit codes are a contract other tools rely on: 0 success, 1 bad knowledge, 2 bad usage,
-each failure with a one-line message on standard error.
+each failure with a one-line message on standard error; 141 (what a shell reports for a
+tool stopped by SIGPIPE) when the reader of standard output left early, as ``| head -1``
+does, with nothing printed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
@@ -28,6 +31,8 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_KNOWLEDGE = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, as the shell reports for `yes | head -1`
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class UsageError(Exception):
@@ -102,7 +107,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        code = _dispatch(argv, out, err)
+        out.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
+    except BrokenPipeError:
+        _discard(out)
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _dispatch(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
+    try:
         args = _parser().parse_args(argv)
+        for name in ("question", "topic", "doc"):  # text that is echoed back; paths stay as given
+            if isinstance(getattr(args, name, None), str):
+                setattr(args, name, _text(getattr(args, name)))
         if args.command == "check":
             return _check(args, out)
         if args.command == "run":
@@ -127,6 +145,30 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except NotADirectoryError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_KNOWLEDGE
+
+
+def _discard(out: TextIO) -> None:
+    """Point the closed stream at /dev/null, so the flush at exit cannot raise again.
+
+    This is the recipe of Python's signal documentation; restoring SIGPIPE's default action
+    instead would also kill ``run`` whenever a network peer goes away.
+    """
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (tests pass StringIO)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _text(value: str) -> str:
+    r"""``value`` with lone surrogates replaced by U+FFFD, so that it can be written as UTF-8.
+
+    JSON's ``"\ud800"`` escapes and command-line bytes that are not UTF-8 (which Python
+    decodes with surrogateescape) both produce them.
+    """
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def _run(args: argparse.Namespace, err: TextIO) -> int:
@@ -265,7 +307,7 @@ def _read_questions(path: str) -> list[str]:
             raise UsageError(f"{path}:{number}: not JSON ({exc.msg})") from exc
         if not isinstance(record, dict) or not isinstance(record.get("question"), str):
             raise UsageError(f"{path}:{number}: expected an object with a 'question' string")
-        questions.append(record["question"])
+        questions.append(_text(record["question"]))
     return questions
 
 

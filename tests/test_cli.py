@@ -1,5 +1,9 @@
 import io
 import json
+import subprocess
+import sys
+
+import pytest
 
 from bot.cli import main
 from tests.conftest import ROOT, front_matter, make_kb
@@ -125,3 +129,60 @@ def test_summary_topic_and_usage_errors():
     assert run("summary", "--sentences", "11", "--knowledge", KB)[0] == 2
     assert run("summary", "--topic", "x", "--knowledge", KB)[0] == 2
     assert run("summary", "--doc", "nope", "--knowledge", KB)[0] == 2
+
+
+def bot_process(*argv: str, **options) -> subprocess.Popen:
+    """``python -m bot ...`` as a real process, from the project folder, with no cache written."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *argv, "--knowledge", KB, "--no-cache"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **options,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("ask", "Who is Kishida's Indian counterpart?"),
+        ("summary", "--doc", "eu-japan-defence-partnership"),
+        ("ask", "--questions", str(ROOT / "tests" / "data" / "dev.jsonl")),
+    ],
+)
+def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(argv):
+    """``... | head -1``: the reader left, so the bot stops without a traceback, like other tools."""
+    process = bot_process(*argv)
+    process.stdout.close()  # before the bot writes its first line: every write now fails with EPIPE
+    err = process.stderr.read().decode()
+    assert process.wait(60) == 141
+    assert err == ""
+
+
+def test_lone_surrogates_in_a_questions_file_still_get_every_line_answered(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "who wrote \\ud800 this?"}\n{"question": "\\udfff"}\n{"question": "Who is Kishida\'s Indian counterpart?"}\n',
+        encoding="utf-8",
+    )
+    code, out, err = run("ask", "--questions", str(questions), "--json", "--knowledge", KB)
+    assert code == 0, err
+    out.encode("utf-8")  # valid UTF-8: a lone surrogate cannot be encoded
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["status"] for line in lines] == ["answered", "empty", "answered"]
+    assert lines[0]["question"] == "who wrote \ufffd this?"
+    assert "Narendra Modi" in lines[2]["passages"][0]["text"]
+
+
+def test_undecodable_command_line_bytes_do_not_break_json_output():
+    """An argument that is not UTF-8 reaches Python as lone surrogates (surrogateescape)."""
+    process = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", b"who wrote \xff this?", "--json", "--knowledge", KB, "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr.decode()
+    answer = json.loads(process.stdout.decode("utf-8"))
+    assert answer["question"] == "who wrote \ufffd this?"
+    assert answer["answered"] is True

@@ -45,8 +45,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m bot", description="Answer questions from a knowledge base with exact quotes.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(
+        prog="python -m bot",
+        description="Answer questions from a knowledge base with exact quotes.",
+        epilog="'python -m bot COMMAND --help' lists a command's options.",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, title="commands", metavar="COMMAND"
+    )
 
     def knowledge_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -67,14 +73,16 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer a question with quotes")
     ask.add_argument("question", nargs="?", help="the question (or use --questions)")
-    ask.add_argument("--questions", metavar="FILE", help="JSON Lines file with a 'question' field per line")
+    ask.add_argument(
+        "--questions", metavar="FILE", help="JSON Lines file with a 'question' field per line ('-': standard input)"
+    )
     ask.add_argument("--top", type=int, default=DEFAULT_RESULTS, help=f"passages to show, 1-{MAX_RESULTS}")
-    ask.add_argument("--doc", help="only search this document (id or title)")
+    ask.add_argument("--doc", help="only search this document (id, title or file name)")
     ask.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(ask)
 
     summary = sub.add_parser("summary", help="summarise a document (or every document in one line)")
-    summary.add_argument("--doc", help="document id or title (default: one line per document)")
+    summary.add_argument("--doc", help="document id, title or file name (default: one line per document)")
     summary.add_argument("--sentences", type=int, help=f"sentences, 1-{MAX_SENTENCES} (default {DEFAULT_SENTENCES})")
     summary.add_argument("--topic", help="only what the document says about this")
     summary.add_argument("--json", action="store_true", help="print JSON")
@@ -102,12 +110,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run one command; returns the exit code."""
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    inp: TextIO | None = None,
+) -> int:
+    """Run one command; returns the exit code. ``inp`` is read for ``--questions -``."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        code = _dispatch(argv, out, err)
+        code = _dispatch(sys.argv[1:] if argv is None else list(argv), out, err, inp or sys.stdin)
         out.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
     except BrokenPipeError:
         _discard(out)
@@ -115,7 +128,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     return code
 
 
-def _dispatch(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
+def _dispatch(argv: list[str], out: TextIO, err: TextIO, inp: TextIO) -> int:
+    if not argv:  # a newcomer typing just the module name: show what there is to do
+        print(_parser().format_help(), file=err, end="")
+        return EXIT_USAGE
     try:
         args = _parser().parse_args(argv)
         for name in ("question", "topic", "doc"):  # text that is echoed back; paths stay as given
@@ -129,7 +145,7 @@ def _dispatch(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
             return _feedback(args, out, err)
         snapshot = _load(args, err)
         if args.command == "ask":
-            return _ask(args, snapshot, out)
+            return _ask(args, snapshot, out, inp)
         if args.command == "summary":
             return _summary(args, snapshot, out)
         if args.command == "index":
@@ -269,7 +285,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if result.documents else EXIT_KNOWLEDGE
 
 
-def _ask(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
+def _ask(args: argparse.Namespace, snapshot: Snapshot, out: TextIO, inp: TextIO) -> int:
     if not 1 <= args.top <= MAX_RESULTS:
         raise UsageError(f"--top must be between 1 and {MAX_RESULTS}, got {args.top}")
     doc_id = None
@@ -281,32 +297,42 @@ def _ask(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
     if (args.question is None) == (args.questions is None):
         raise UsageError("give a QUESTION or --questions FILE (not both)")
     if args.questions is not None:
-        for question in _read_questions(args.questions):
+        for number, question in enumerate(_read_questions(args.questions, inp), 1):
             answer = snapshot.ask(question, top=args.top, doc_id=doc_id)
+            if not args.json:  # one answer among many: say which question it answers
+                print(f"Question {number}: {' '.join(question.split())}", file=out)
             _print_answer(answer, args.json, out)
+            if not args.json and not answer.answered:
+                print(file=out)
         return EXIT_OK
     _print_answer(snapshot.ask(args.question, top=args.top, doc_id=doc_id), args.json, out)
     return EXIT_OK
 
 
-def _read_questions(path: str) -> list[str]:
+def _read_questions(path: str, inp: TextIO) -> list[str]:
+    """Questions from a JSON Lines file, or standard input for ``-``; a UTF-8 BOM is allowed."""
+    name = "standard input" if path == "-" else path
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
+        if path == "-":
+            raw = inp.buffer.read() if hasattr(inp, "buffer") else inp.read().encode("utf-8", "surrogatepass")
+            text = raw.decode("utf-8-sig")
+        else:
+            with open(path, encoding="utf-8-sig") as handle:  # Windows editors write a BOM
+                text = handle.read()
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path} is not UTF-8") from exc
+        raise UsageError(f"{name} is not UTF-8") from exc
     questions = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+            raise UsageError(f"{name}:{number}: not JSON ({exc.msg})") from exc
         if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-            raise UsageError(f"{path}:{number}: expected an object with a 'question' string")
+            raise UsageError(f"{name}:{number}: expected an object with a 'question' string")
         questions.append(_text(record["question"]))
     return questions
 

@@ -186,3 +186,85 @@ def test_undecodable_command_line_bytes_do_not_break_json_output():
     answer = json.loads(process.stdout.decode("utf-8"))
     assert answer["question"] == "who wrote \ufffd this?"
     assert answer["answered"] is True
+
+
+def test_no_arguments_prints_usage_and_the_commands():
+    code, out, err = run()
+    assert code == 2
+    assert out == ""
+    assert err.startswith("usage: python -m bot")
+    for command in ("check", "ask", "summary", "index", "run", "sources"):
+        assert f"\n    {command} " in err, command
+
+
+def test_questions_from_standard_input_with_a_byte_order_mark():
+    stdin = io.TextIOWrapper(io.BytesIO('\ufeff{"question": "Who wrote this article?"}\n'.encode()), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["ask", "--questions", "-", "--json", "--knowledge", KB], out, err, stdin)
+    assert code == 0, err.getvalue()
+    (answer,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert answer["question"] == "Who wrote this article?"
+    assert answer["answered"] is True
+
+
+def test_a_questions_file_with_a_byte_order_mark_is_read(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_bytes(b'\xef\xbb\xbf{"question": "When did Japan join the United Nations?"}\n')
+    code, out, err = run("ask", "--questions", str(questions), "--json", "--knowledge", KB)
+    assert code == 0, err
+    assert json.loads(out)["passages"][0]["paragraph"] == 15
+
+
+def test_questions_from_standard_input_in_a_real_pipe():
+    process = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--questions", "-", "--json", "--knowledge", KB, "--no-cache"],
+        cwd=ROOT,
+        input=b'{"question": "Who is Kishida\'s Indian counterpart?"}\n{"question": "ramen?"}\n',
+        capture_output=True,
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr.decode()
+    assert [json.loads(line)["answered"] for line in process.stdout.splitlines()] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "eu-japan-defence-partnership.md",
+        "EU-Japan-Defence-Partnership",
+        "EU-JAPAN-DEFENCE-PARTNERSHIP.MD",
+        "knowledge/eu-japan-defence-partnership.md",
+        str(ROOT / "knowledge" / "eu-japan-defence-partnership.md"),
+    ],
+)
+def test_doc_accepts_the_file_name_and_ignores_case(doc):
+    code, out, err = run("summary", "--doc", doc, "--sentences", "2", "--json", "--knowledge", KB)
+    assert code == 0, err
+    assert json.loads(out)["doc_id"] == "eu-japan-defence-partnership"
+    code, out, err = run("ask", "Who is Kishida's Indian counterpart?", "--doc", doc, "--json", "--knowledge", KB)
+    assert code == 0, err
+    assert json.loads(out)["answered"] is True
+
+
+def test_a_file_name_is_not_matched_by_a_partial_name_or_in_two_folders(tmp_path):
+    body = "\nJapan text.\n"
+    kb = make_kb(
+        tmp_path / "kb",
+        {"a/notes.md": front_matter(title="One", id="one") + body, "b/notes.md": front_matter(title="Two") + body},
+    )
+    assert run("ask", "japan", "--doc", "otes.md", "--knowledge", str(kb))[0] == 2
+    assert run("ask", "japan", "--doc", "notes.md", "--knowledge", str(kb))[0] == 2
+    code, out, err = run("summary", "--doc", "b/notes.md", "--json", "--knowledge", str(kb))
+    assert code == 0, err
+    assert json.loads(out)["title"] == "Two"
+
+
+def test_text_answers_to_a_questions_file_say_which_question_they_answer(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Who is Kishida\'s Indian counterpart?"}\n{"question": "ramen\\nrecipe?"}\n')
+    code, out, _ = run("ask", "--questions", str(questions), "--top", "1", "--knowledge", KB)
+    assert code == 0
+    first, second = out.split("Question 2: ramen recipe?\n")
+    assert first.startswith("Question 1: Who is Kishida's Indian counterpart?\n1. “")
+    assert "Narendra Modi" in first
+    assert second.startswith("The knowledge base doesn't answer that.")

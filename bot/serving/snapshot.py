@@ -101,11 +101,23 @@ class Snapshot:
         return self.index.documents
 
     def document(self, key: str) -> Document | None:
-        """A document by id, or by its title ignoring case."""
+        """A document by id, title or file name, ignoring case.
+
+        People copy whichever they see: the id from ``sources``, the title from the article,
+        or the file name from the folder (``name.md``, or its path inside the folder). A file
+        name shared by files in two sub-folders matches neither: the path tells them apart.
+        """
         if key in self.index.by_id:
             return self.index.by_id[key]
         wanted = key.strip().casefold()
-        return next((d for d in self.documents if d.meta.title.casefold() == wanted), None)
+        if wanted in self.index.by_id:  # ids are lower case
+            return self.index.by_id[wanted]
+        titled = next((d for d in self.documents if d.meta.title.casefold() == wanted), None)
+        if titled is not None or not wanted.endswith(".md"):
+            return titled
+        wanted = wanted.replace("\\", "/").lstrip("./")
+        files = [d for d in self.documents if _path_ends_with(d.path.replace(os.sep, "/").casefold(), wanted)]
+        return files[0] if len(files) == 1 else None
 
     @property
     def semantic(self) -> bool:
@@ -168,6 +180,11 @@ class Snapshot:
     def paragraph_count(self, document: Document) -> int:
         """Number of body paragraphs (a long paragraph cut into passages counts once)."""
         return self.index.layouts[self.index.position(document.doc_id)].paragraph_count
+
+
+def _path_ends_with(path: str, tail: str) -> bool:
+    """Whether ``tail`` is the whole path or its last components (not a partial file name)."""
+    return path == tail or path.endswith("/" + tail)
 
 
 def default_cache_dir(root: str | os.PathLike[str]) -> Path:

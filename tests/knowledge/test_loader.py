@@ -176,3 +176,20 @@ def test_unchanged_documents_are_reused_on_reload(tmp_path):
     assert second.reused == 1
     assert second.document("a") is first.document("a")
     assert second.document("b") is not first.document("b")
+
+
+def test_a_byte_order_mark_is_accepted_and_kept_out_of_the_text(tmp_path):
+    """Windows editors save UTF-8 with a BOM; it must not hide the front matter or reach a quote."""
+    kb = make_kb(tmp_path / "kb", {"bom.md": b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode()})
+    result = load_knowledge(kb)
+    (document,) = result.documents
+    assert result.problems == ()
+    assert document.meta.title == "A title"
+    assert "\ufeff" not in document.body
+    cache = tmp_path / "cache"
+    for expected in ("miss", "hit"):  # parsed, then restored from the index cache
+        snapshot = build_snapshot(kb, cache_dir=cache)
+        assert snapshot.cache == expected
+        (restored,) = snapshot.documents
+        assert restored.body == document.body
+        assert snapshot.ask("paragraph of text").results[0].quote.text == "A paragraph of text."

@@ -16,10 +16,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
-from bot.errors import KnowledgeError, Severity
+from bot.errors import KnowledgeError, KnowledgeProblem, Severity
 from bot.knowledge.citations import citation, quote_link
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.passages import split_passages
+from bot.knowledge.text import unwrap
 from bot.search.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
 from bot.serving.semantic import SemanticLayer, semantic_wanted
 from bot.serving.snapshot import Snapshot, build_snapshot, default_cache_dir
@@ -132,6 +133,7 @@ def _dispatch(argv: list[str], out: TextIO, err: TextIO, inp: TextIO) -> int:
     if not argv:  # a newcomer typing just the module name: show what there is to do
         print(_parser().format_help(), file=err, end="")
         return EXIT_USAGE
+    args: argparse.Namespace | None = None
     try:
         args = _parser().parse_args(argv)
         for name in ("question", "topic", "doc"):  # text that is echoed back; paths stay as given
@@ -157,6 +159,13 @@ def _dispatch(argv: list[str], out: TextIO, err: TextIO, inp: TextIO) -> int:
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=err)
+        if exc.documents and args is not None and not getattr(args, "skip_bad", True):
+            bad = len({p.path for p in exc.problems})
+            print(
+                f"{bad} file(s) could not be loaded; fix them, or add --skip-bad to use the other"
+                f" {exc.documents} document(s) without them",
+                file=err,
+            )
         return EXIT_KNOWLEDGE
     except NotADirectoryError as exc:
         print(f"error: {exc}", file=err)
@@ -271,10 +280,13 @@ def _progress_printer(err: TextIO) -> Callable[[EmbedProgress], None]:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     result = load_knowledge(args.knowledge)
-    for problem in result.problems:
+    problems = list(result.problems)
+    if not result.documents and not result.errors:  # otherwise "0 problem(s)" and exit 1 say nothing
+        problems.append(KnowledgeProblem(args.knowledge, 1, "no knowledge files: add at least one .md document"))
+    for problem in problems:
         print(problem, file=out)
     passages = sum(len(split_passages(d)) for d in result.documents)
-    errors = len(result.errors)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
     print(
         f"{len(result.documents)} document(s), {passages} passage(s), {errors} problem(s)"
         + (f", {len(result.skipped)} file(s) would be skipped" if result.skipped else ""),
@@ -382,10 +394,12 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
         text = result.quote.text
         if bold:
             pieces, last = [], 0
-            for span in result.quote.highlights:
-                pieces += [text[last : span.start], "\033[1m", text[span.start : span.end], "\033[0m"]
+            for span in result.quote.highlights:  # unwrapped piece by piece: the offsets are into the exact quote
+                pieces += [unwrap(text[last : span.start]), "\033[1m", unwrap(text[span.start : span.end]), "\033[0m"]
                 last = span.end
-            text = "".join(pieces) + text[last:]
+            text = "".join(pieces) + unwrap(text[last:])
+        else:
+            text = unwrap(text)
         print(f"{rank}. “{text}”", file=out)
         print(f"   {citation(result.document, result.passage)}", file=out)
         link = quote_link(result.document, result.quote.text)
@@ -421,7 +435,7 @@ def _summary(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
         for summary in summaries:
             print(summary.document.meta.title, file=out)
             for sentence in summary.sentences:
-                print(f"   “{sentence.text}” (¶{sentence.paragraph})", file=out)
+                print(f"   “{unwrap(sentence.text)}” (¶{sentence.paragraph})", file=out)
         return EXIT_OK
     document = snapshot.document(args.doc)
     if document is None:
@@ -442,7 +456,7 @@ def _summary(args: argparse.Namespace, snapshot: Snapshot, out: TextIO) -> int:
     print(f"{document.meta.title} — {document.meta.author}, {document.meta.publisher}", file=out)
     print("(extractive summary: each sentence quoted exactly, in document order)\n", file=out)
     for sentence in summary.sentences:
-        print(f"“{sentence.text}” (¶{sentence.paragraph})", file=out)
+        print(f"“{unwrap(sentence.text)}” (¶{sentence.paragraph})", file=out)
     return EXIT_OK
 
 

@@ -30,10 +30,15 @@ class KnowledgeProblem:
 
 
 class KnowledgeError(Exception):
-    """The knowledge folder could not be loaded; carries every problem found."""
+    """The knowledge folder could not be loaded; carries every problem found.
 
-    def __init__(self, problems: tuple[KnowledgeProblem, ...]) -> None:
+    ``documents`` counts the files that did load despite the problems, so a message can say
+    whether skipping the bad ones (``--skip-bad``) would leave anything to serve.
+    """
+
+    def __init__(self, problems: tuple[KnowledgeProblem, ...], documents: int = 0) -> None:
         self.problems = problems
+        self.documents = documents
         super().__init__("\n".join(str(p) for p in problems))
 
 

@@ -268,3 +268,50 @@ def test_text_answers_to_a_questions_file_say_which_question_they_answer(tmp_pat
     assert first.startswith("Question 1: Who is Kishida's Indian counterpart?\n1. “")
     assert "Narendra Modi" in first
     assert second.startswith("The knowledge base doesn't answer that.")
+
+
+def test_hard_wrapped_text_is_shown_without_its_line_breaks(tmp_path):
+    body = "\nJapan and the EU signed the partnership after\ntwo years of talks,\n   which both sides welcomed.\n"
+    kb = str(make_kb(tmp_path / "kb", {"wrapped.md": front_matter() + body}))
+    code, out, _ = run("ask", "when did japan and the eu sign the partnership?", "--top", "1", "--knowledge", kb)
+    assert code == 0
+    assert "1. “Japan and the EU signed the partnership after two years of talks, which both sides welcomed.”" in out
+    code, out, _ = run("summary", "--doc", "wrapped", "--knowledge", kb)
+    assert "“Japan and the EU signed the partnership after two years of talks, which both sides welcomed.” (¶1)" in out
+    code, out, _ = run("summary", "--knowledge", kb)
+    assert (
+        "   “Japan and the EU signed the partnership after two years of talks, which both sides welcomed.” (¶1)" in out
+    )
+    code, out, _ = run("ask", "when did japan and the eu sign the partnership?", "--json", "--knowledge", kb)
+    quote = json.loads(out)["passages"][0]["quote"]
+    assert quote == body.strip()  # JSON keeps the exact slice of the document, line breaks and all
+
+
+def test_bad_files_point_to_skip_bad_when_other_documents_would_load(tmp_path):
+    kb = make_kb(
+        tmp_path / "kb",
+        {"good.md": front_matter() + "\nJapan text.\n", "bad.md": "---\ntitle: [x\n---\n", "worse.md": "no front\n"},
+    )
+    for command in (("ask", "japan"), ("summary",), ("sources",), ("index",)):
+        code, out, err = run(*command, "--knowledge", str(kb), "--no-cache")
+        assert code == 1, command
+        assert err.splitlines()[-1] == (
+            "2 file(s) could not be loaded; fix them, or add --skip-bad to use the other 1 document(s) without them"
+        )
+    only_bad = make_kb(tmp_path / "only-bad", {"bad.md": "no front\n"})
+    code, _, err = run("ask", "japan", "--knowledge", str(only_bad))
+    assert code == 1
+    assert "--skip-bad" not in err  # it would leave nothing to answer from
+
+
+def test_check_on_an_empty_folder_says_why_it_fails(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not markdown")
+    code, out, _ = run("check", "--knowledge", str(empty))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{empty}/notes.txt:1: note: not a Markdown (.md) file; ignored",
+        f"{empty}:1: no knowledge files: add at least one .md document",
+        "0 document(s), 0 passage(s), 1 problem(s)",
+    ]

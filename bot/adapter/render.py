@@ -19,7 +19,7 @@ from typing import Any
 from bot.errors import KnowledgeProblem
 from bot.knowledge.citations import paragraph_label, quote_link
 from bot.knowledge.documents import Document
-from bot.knowledge.text import Span
+from bot.knowledge.text import Span, unwrap
 from bot.search.answer import MAX_QUESTION_CHARS, Answer, Result, Status
 from bot.serving.library import ReloadReport
 from bot.summaries.summary import Summary, SummarySentence, SummaryStatus
@@ -114,16 +114,20 @@ def _shorten_plain(text: str, limit: int) -> str:
 
 
 def _styled(text: str, highlights: Sequence[Span], start: int, end: int) -> str:
-    """Escaped ``text[start:end]`` with highlighted words in bold, as a block quote."""
+    """Escaped ``text[start:end]`` with highlighted words in bold, as a block quote.
+
+    Line breaks of hard-wrapped source text are shown as spaces (``unwrap``); each piece is
+    unwrapped on its own, so the highlight offsets into the exact quote stay valid.
+    """
     out: list[str] = []
     position = start
     for span in highlights:
         if span.start < position or span.end > end:
             continue
-        out.append(escape_markdown(text[position : span.start]))
-        out.append("**" + escape_markdown(text[span.start : span.end]) + "**")
+        out.append(escape_markdown(unwrap(text[position : span.start])))
+        out.append("**" + escape_markdown(unwrap(text[span.start : span.end])) + "**")
         position = span.end
-    out.append(escape_markdown(text[position:end]))
+    out.append(escape_markdown(unwrap(text[position:end])))
     body = "".join(out)
     return "> " + body.replace("\n", "\n> ")
 

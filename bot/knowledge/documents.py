@@ -190,9 +190,7 @@ def _read_fields(
     try:
         events = list(yaml.parse(front, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        reason = exc.problem or exc.context or "malformed YAML"
+        line, reason = _yaml_problem(exc, front, first_line)
         problem(line, f"bad YAML in front matter: {reason}")
         return None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
@@ -250,3 +248,28 @@ def _read_fields(
             continue
         fields[key] = (value, line)
     return fields
+
+
+_UNCLOSED = {
+    "while scanning a quoted scalar": "unclosed quote: the {opener} on this line has no closing {closer}",
+    "while parsing a flow sequence": "unclosed list: the {opener} on this line has no closing {closer}",
+    "while parsing a flow mapping": "unclosed braces: the {opener} on this line has no closing {closer}",
+}
+_CLOSER = {'"': '"', "'": "'", "[": "]", "{": "}"}
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, front: str, first_line: int) -> tuple[int, str]:
+    """The line to report and why.
+
+    PyYAML notices an unclosed quote or bracket only where the text runs out or the next
+    field begins ("found unexpected end of stream" on the last line); the mistake is on the
+    line where it was opened.
+    """
+    context, mark = exc.context_mark, exc.problem_mark
+    if exc.context in _UNCLOSED and context is not None:
+        opener = front[context.index : context.index + 1]
+        ran_out = "end of stream" in (exc.problem or "") or "stream end" in (exc.problem or "")
+        if opener in _CLOSER and (ran_out or (mark is not None and mark.line != context.line)):
+            return first_line + context.line, _UNCLOSED[exc.context].format(opener=opener, closer=_CLOSER[opener])
+    mark = mark or context
+    return first_line + (mark.line if mark else 0), exc.problem or exc.context or "malformed YAML"

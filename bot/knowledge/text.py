@@ -18,6 +18,7 @@ __all__ = [
     "split_sentences",
     "strip_invisible",
     "trim",
+    "unwrap",
 ]
 
 
@@ -129,6 +130,22 @@ def trim(text: str, start: int, end: int) -> Span | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end) if end > start else None
+
+
+# A line break inside a paragraph, with the spaces around it, unless the next line starts a
+# list item. Possessive quantifiers: the spaces before a list marker cannot be given back.
+_WRAPPED = re.compile(r"[ \t]*+\r?\n[ \t]*+(?![-*+•][ \t]|\d{1,3}[.)][ \t]|[\r\n])")
+
+
+def unwrap(text: str) -> str:
+    """Hard-wrapped prose as it reads: each line break inside a paragraph shown as one space.
+
+    For display only (quotes and summaries on every surface); quotes themselves stay exact
+    slices of the document. Only white space changes, so what is shown has the same words,
+    in the same order, as the source: ``unwrap(q).split() == q.split()`` always holds. A
+    line that starts a list item keeps its line break.
+    """
+    return _WRAPPED.sub(" ", text)
 
 
 # --- questions -------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def build_snapshot(
     previous_docs = {d.path: d for d in previous.documents} if previous else {}
     loaded: LoadResult = load_knowledge(root, previous=previous_docs, cached=restorable)
     if loaded.errors and not skip_bad:
-        raise KnowledgeError(loaded.errors)
+        raise KnowledgeError(loaded.errors, documents=len(loaded.documents))
     if not loaded.documents:
         raise KnowledgeError(
             loaded.errors

@@ -38,6 +38,18 @@ def unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def assert_shown_verbatim(shown: str, exact: str) -> None:
+    """The verbatim promise as people see it: the quote's own characters, word for word.
+
+    Only white space may differ, and only because a line break inside a paragraph (hard-wrapped
+    source text) is shown as a space; a line break stays only where a list item starts.
+    """
+    assert shown.split() == exact.split()
+    assert re.sub(r"\s+", "", shown) == re.sub(r"\s+", "", exact)
+    for line in shown.splitlines()[1:]:
+        assert re.match(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]", line), f"line break inside a paragraph: {line!r}"
+
+
 def assert_within_limits(reply) -> None:
     message = reply.to_message()
     assert message["allowed_mentions"] == {"parse": []}
@@ -90,11 +102,10 @@ def test_answers_fit_discord_and_stay_verbatim(hostile, question):
         shown = unescape(embed["description"])
         if "(more in ¶" in shown:
             shown = shown.rsplit(" … ", 1)[0]
-            cut = len(shown)
-            assert result.quote.text.startswith(shown)
-            assert cut == len(result.quote.text) or result.quote.text[cut].isspace(), "cut mid-word"
+            words = shown.split()
+            assert result.quote.text.split()[: len(words)] == words, "not the quote's first words, or cut mid-word"
         else:
-            assert shown == result.quote.text
+            assert_shown_verbatim(shown, result.quote.text)
         assert embed["footer"]["text"]  # the citation is never dropped
 
 
@@ -104,7 +115,49 @@ def test_markdown_is_escaped_so_discord_shows_the_words(hostile):
     assert "\\@**everyone**" in description  # escaped, and bold because the question asked for it
     assert "\\<\\@123456789012345678\\>" in description
     assert "\\[Click here\\]\\(https" in description
-    assert unescape(description) == result.quote.text
+    assert_shown_verbatim(unescape(description), result.quote.text)
+    assert "\n# A heading line" in result.quote.text  # the source breaks the line; the reply does not
+    assert "dash. \\# A heading line" in description
+
+
+WRAPPED = (
+    "Japan and the EU signed the partnership in Brussels after\n"
+    "two years of talks,   \n   which both sides called a turning point\n"
+    "for security in the Indo-Pacific. The agreement covers:\n"
+    "- maritime security\n"
+    "  - and cyber defence, in\n"
+    "two lines.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def wrapped(tmp_path_factory):
+    files = {"wrapped.md": front_matter(title="Wrapped") + "\n" + WRAPPED + "\nA second\nparagraph here.\n"}
+    return build_snapshot(make_kb(tmp_path_factory.mktemp("kb"), files))
+
+
+def test_hard_wrapped_quotes_show_no_line_breaks_and_stay_verbatim(wrapped):
+    answer = wrapped.ask("when did japan and the eu sign the partnership in brussels?")
+    result = answer.results[0]
+    assert "\n" in result.quote.text and result.quote.text in wrapped.documents[0].body  # the exact slice
+    shown = unescape(render_answer(answer, wrapped.documents).embeds[0]["description"])
+    assert shown.startswith("Japan and the EU signed the partnership in Brussels after two years of talks, which")
+    assert_shown_verbatim(shown, result.quote.text)
+
+
+def test_list_items_keep_their_line_breaks_and_summaries_are_unwrapped(wrapped):
+    answer = wrapped.ask("the agreement covers maritime security")
+    shown = unescape(render_answer(answer, wrapped.documents).embeds[0]["description"])
+    assert shown == "The agreement covers:\n- maritime security"
+    assert_shown_verbatim(shown, answer.results[0].quote.text)
+    summary = wrapped.summarize(wrapped.documents[0], sentences=10)
+    description = unescape(render_summary(summary).embeds[0]["description"])
+    pieces = [re.sub(r" \*\(¶\d+\)\*$", "", piece) for piece in description.split("\n\n")]
+    assert len(pieces) == len(summary.sentences) >= 2
+    for piece, sentence in zip(pieces, summary.sentences, strict=True):
+        assert_shown_verbatim(piece, sentence.text)
+    assert "after two years of talks, which both sides" in description
+    assert "- and cyber defence, in two lines." in description
 
 
 def test_escape_markdown_covers_line_starts():

@@ -193,3 +193,23 @@ def test_a_byte_order_mark_is_accepted_and_kept_out_of_the_text(tmp_path):
         (restored,) = snapshot.documents
         assert restored.body == document.body
         assert snapshot.ask("paragraph of text").results[0].quote.text == "A paragraph of text."
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "message"),
+    [
+        ('title: "Unclosed\nauthor: A\npublisher: P\n', 2, 'unclosed quote: the " on this line has no closing "'),
+        ("title: T\nauthor: A\npublisher: 'P\n", 4, "unclosed quote: the ' on this line has no closing '"),
+        ("title: T\nauthor: [A, B\npublisher: P\n", 3, "unclosed list: the [ on this line has no closing ]"),
+        ("title: T\nauthor: A\npublisher: P\ntags: {a: b\n", 5, "unclosed braces: the { on this line has no closing }"),
+    ],
+)
+def test_an_unclosed_quote_or_bracket_is_reported_where_it_opened(tmp_path, front, line, message):
+    """PyYAML only notices at the end of the front matter ("found unexpected end of stream")."""
+    kb = make_kb(tmp_path / "kb", {"a.md": f"---\n{front}---\n\nBody.\n"})
+    assert messages(kb) == [f"{kb}/a.md:{line}: bad YAML in front matter: {message}"]
+
+
+def test_other_yaml_mistakes_keep_their_own_line_and_reason(tmp_path):
+    kb = make_kb(tmp_path / "kb", {"a.md": '---\ntitle: "bad \\q escape"\nauthor: A\npublisher: P\n---\n\nBody.\n'})
+    assert messages(kb) == [f"{kb}/a.md:2: bad YAML in front matter: found unknown escape character 'q'"]

@@ -1,4 +1,7 @@
-from bot.knowledge.text import clean_question, has_words, split_sentences
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.knowledge.text import clean_question, has_words, split_sentences, unwrap
 
 
 def sentences(text: str) -> list[str]:
@@ -101,3 +104,16 @@ def test_has_words():
     assert has_words("2022")
     assert not has_words("?!… ***")
     assert not has_words("")
+
+
+def test_unwrap_joins_the_lines_of_a_paragraph_and_keeps_list_items():
+    assert unwrap("one\ntwo  \n  three\r\nfour") == "one two three four"
+    assert unwrap("covers:\n- a\n  * b\n10. c\nd") == "covers:\n- a\n  * b\n10. c d"
+    assert unwrap("a -\nb") == "a - b"  # a dash at the end of a line is not a list marker
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab -*1.)\n\r\t ")), max_size=60))
+def test_unwrap_changes_only_white_space(text):
+    shown = unwrap(text)
+    assert shown.split() == text.split()
+    assert "".join(shown.split()) == "".join(text.split())

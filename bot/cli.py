@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
+from bot.config import value_of
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
 from bot.knowledge.citations import citation, quote_link
 from bot.knowledge.loader import load_knowledge
@@ -58,13 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     def knowledge_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--knowledge",
-            default=os.environ.get("KNOWLEDGE_DIR", "knowledge"),
+            default=value_of(os.environ, "KNOWLEDGE_DIR") or "knowledge",  # empty means the default
             help="knowledge folder (default: $KNOWLEDGE_DIR or ./knowledge)",
         )
         p.add_argument("--skip-bad", action="store_true", help="load the good files even if some are bad")
         p.add_argument(
             "--cache-dir",
-            default=os.environ.get("INDEX_CACHE_DIR") or None,
+            default=value_of(os.environ, "INDEX_CACHE_DIR") or None,
             help="index cache folder (default: $INDEX_CACHE_DIR or KNOWLEDGE/.cache)",
         )
         p.add_argument("--no-cache", action="store_true", help="neither read nor write the index cache")
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_options(index)
 
     run = sub.add_parser("run", help="start the Discord bot (configuration from the environment and .env)")
-    run.add_argument("--env-file", default=".env", help="file of KEY=value lines (default: .env)")
+    run.add_argument("--env-file", help="file of KEY=value lines (default: .env, if there is one)")
 
     feedback = sub.add_parser("feedback", help="feedback totals per document and per day")
     feedback.add_argument(

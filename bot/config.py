@@ -2,10 +2,18 @@
 
 Every mistake becomes one line naming the variable and what is wrong, so a moderator can
 fix them in one go; the token is held in a ``Secret`` that never prints its value.
+
+An empty value is the same as no value, in the environment and in ``.env`` alike: the
+next source, then the default, applies. ``docker run --env-file .env`` copies every line
+of ``.env``, blank ones included, over the image's environment, so a blank line must not
+mean "the current folder" or wipe out the image's own choice. That is also why the image
+sets its folders as ``KNOWLEDGE_DIR_DEFAULT`` and ``INDEX_CACHE_DIR_DEFAULT``: defaults for
+this deployment, which no ``.env`` line replaces.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping
@@ -16,7 +24,16 @@ from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 
-__all__ = ["LOG_LEVELS", "VARIABLES", "Secret", "Settings", "load_settings", "settings_from_environment"]
+__all__ = [
+    "LOG_LEVELS",
+    "VARIABLES",
+    "Secret",
+    "Settings",
+    "load_settings",
+    "read_env_file",
+    "settings_from_environment",
+    "value_of",
+]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Every variable, in the order .env.example explains them (mistakes are reported in this order).
@@ -44,6 +61,8 @@ VARIABLES = (
     "FEEDBACK_KEY",
     "FEEDBACK_RETENTION_DAYS",
 )
+# Variables whose default a deployment may change with NAME_DEFAULT (the Docker image does).
+DEPLOYMENT_DEFAULTS = ("KNOWLEDGE_DIR", "INDEX_CACHE_DIR")
 _SNOWFLAKE = re.compile(r"^\d{1,20}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -110,12 +129,52 @@ class Settings:
         return bool(self.answer_channel_ids)
 
 
-def settings_from_environment(env_file: str | os.PathLike[str] = ".env") -> Settings:
-    """Settings from ``os.environ`` layered over the ``.env`` file (the environment wins)."""
+def value_of(env: Mapping[str, str], name: str) -> str:
+    """A variable's value without surrounding space; empty when it is unset or blank.
+
+    For the folders in ``DEPLOYMENT_DEFAULTS``, an unset or blank value falls back to
+    ``NAME_DEFAULT``, so an image can choose its own default that an env file cannot blank.
+    """
+    value = env.get(name, "").strip()
+    if not value and name in DEPLOYMENT_DEFAULTS:
+        value = env.get(name + "_DEFAULT", "").strip()
+    return value
+
+
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """KEY=value lines of an env file; a UTF-8 byte-order mark (Windows editors) is allowed.
+
+    Raises ConfigError, in one line, when the file cannot be read or is not UTF-8.
+    """
+    try:
+        data = Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf")
+    except OSError as exc:
+        raise ConfigError([f"{os.fspath(path)}: cannot read: {exc.strerror or exc}"]) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError([f"{os.fspath(path)}:{line}: not UTF-8; save the file as UTF-8"]) from exc
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+
+
+def settings_from_environment(env_file: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings from ``os.environ`` layered over an env file (a non-empty environment value wins).
+
+    Without ``env_file``, ``.env`` is read if there is one; a file asked for by name must
+    exist, since silently reading nothing would start the bot without the settings in it.
+    """
     values: dict[str, str] = {}
-    if Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ)
+    if env_file is not None:
+        path = Path(env_file)
+        if not path.exists():
+            raise ConfigError([f"--env-file {os.fspath(env_file)}: no such file"])
+        if not path.is_file():
+            raise ConfigError([f"--env-file {os.fspath(env_file)}: not a file"])
+        values.update(read_env_file(path))
+    elif Path(".env").is_file():
+        values.update(read_env_file(".env"))
+    values.update({k: v for k, v in os.environ.items() if v.strip()})
     return load_settings(values)
 
 
@@ -124,7 +183,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     errors: list[str] = []
 
     def get(name: str) -> str:
-        return env.get(name, "").strip()
+        return value_of(env, name)
 
     token = get("DISCORD_TOKEN")
     if not token:

@@ -1,8 +1,11 @@
+import io
+import json
 import logging
+from pathlib import Path
 
 import pytest
 
-from bot.config import Secret, load_settings
+from bot.config import VARIABLES, Secret, load_settings, settings_from_environment
 from bot.errors import ConfigError
 from bot.log import RedactingFormatter
 
@@ -119,3 +122,84 @@ def test_feedback_settings(tmp_path):
         "FEEDBACK_RETENTION_DAYS",
     ]
     assert "s3cr3t-k3y" not in str(error.value)
+
+
+def clean_environment(monkeypatch, **values: str) -> None:
+    """Only the given bot variables in os.environ (the developer's own must not leak in)."""
+    for name in [*VARIABLES, *(f"{n}_DEFAULT" for n in VARIABLES)]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_an_empty_environment_value_falls_back_to_env_file_then_default(tmp_path, monkeypatch):
+    env_file = tmp_path / "bot.env"
+    env_file.write_text(f"DISCORD_TOKEN={TOKEN}\nKNOWLEDGE_DIR={tmp_path}\nINDEX_CACHE_DIR={tmp_path / 'c'}\n")
+    clean_environment(monkeypatch, INDEX_CACHE_DIR="", MOD_LOG_CHANNEL_ID=" ", COOLDOWN_QUESTIONS="")
+    settings = settings_from_environment(env_file)
+    assert settings.cache_dir == tmp_path / "c"  # the blank environment value did not erase it
+    assert settings.mod_log_channel_id is None
+    assert settings.cooldown_questions == 4
+    monkeypatch.setenv("INDEX_CACHE_DIR", str(tmp_path / "env"))
+    assert settings_from_environment(env_file).cache_dir == tmp_path / "env"  # a real value still wins
+
+
+def test_empty_folders_mean_the_default_or_the_deployments_default(tmp_path, monkeypatch):
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": "", "INDEX_CACHE_DIR": ""})
+    assert (settings.knowledge_dir, settings.cache_dir) == (Path("knowledge"), None)
+    image = {"KNOWLEDGE_DIR_DEFAULT": str(knowledge), "INDEX_CACHE_DIR_DEFAULT": "/app/cache"}
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": "", "INDEX_CACHE_DIR": " ", **image})
+    assert (settings.knowledge_dir, settings.cache_dir) == (knowledge, Path("/app/cache"))
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "INDEX_CACHE_DIR": "/elsewhere", **image})
+    assert settings.cache_dir == Path("/elsewhere")
+
+
+def test_a_named_env_file_must_exist(tmp_path, monkeypatch):
+    clean_environment(monkeypatch)
+    with pytest.raises(ConfigError) as raised:
+        settings_from_environment(tmp_path / "missing.env")
+    assert raised.value.lines == (f"--env-file {tmp_path / 'missing.env'}: no such file",)
+    with pytest.raises(ConfigError) as raised:
+        settings_from_environment(tmp_path)
+    assert raised.value.lines == (f"--env-file {tmp_path}: not a file",)
+    monkeypatch.chdir(tmp_path)  # no .env here, and none asked for: the environment alone is used
+    with pytest.raises(ConfigError) as raised:
+        settings_from_environment()
+    assert raised.value.lines[0].startswith("DISCORD_TOKEN: missing")
+
+
+def test_env_files_with_a_byte_order_mark_or_not_utf8(tmp_path, monkeypatch):
+    clean_environment(monkeypatch)
+    env_file = tmp_path / "bom.env"
+    env_file.write_bytes(f"\ufeffDISCORD_TOKEN={TOKEN}\nKNOWLEDGE_DIR={tmp_path}\n".encode())
+    assert settings_from_environment(env_file).token.reveal() == TOKEN
+    env_file.write_bytes(b"\xef\xbb\xbfLOG_LEVEL=INFO\nDISCORD_TOKEN=caf\xe9\n")
+    with pytest.raises(ConfigError) as raised:
+        settings_from_environment(env_file)
+    assert raised.value.lines == (f"{env_file}:2: not UTF-8; save the file as UTF-8",)
+
+
+def test_run_with_a_missing_env_file_says_so_and_exits_2(tmp_path):
+    from bot.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", "--env-file", str(tmp_path / "prod.env")], out, err) == 2
+    assert err.getvalue() == f"config error: --env-file {tmp_path / 'prod.env'}: no such file\n"
+
+
+def test_the_command_line_reads_an_empty_knowledge_dir_as_the_default(tmp_path, monkeypatch):
+    """Not as '' (the current folder), which would load every .md file below it."""
+    from bot.cli import main
+
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "a.md").write_text("---\ntitle: A\nauthor: B\npublisher: C\n---\n\nText.\n")
+    (tmp_path / "stray.md").write_text("---\ntitle: Stray\nauthor: B\npublisher: C\n---\n\nText.\n")
+    monkeypatch.chdir(tmp_path)
+    clean_environment(monkeypatch, KNOWLEDGE_DIR="", INDEX_CACHE_DIR="")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["sources", "--json"], out, err) == 0, err.getvalue()
+    assert [row["title"] for row in json.loads(out.getvalue())] == ["A"]
+    assert (tmp_path / "knowledge" / ".cache").is_dir()

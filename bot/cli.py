@@ -197,10 +197,23 @@ def _text(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value)
 
 
+class _Terminated(BaseException):
+    """SIGTERM before the event loop runs; a BaseException, like KeyboardInterrupt, so no handler swallows it."""
+
+
+def _raise_stop(signum: int, frame: object) -> NoReturn:
+    raise _Terminated
+
+
 def _run(args: argparse.Namespace, err: TextIO) -> int:
-    """Validate everything before connecting, then hand over to the Discord adapter."""
+    """Validate everything before connecting, then hand over to the Discord adapter.
+
+    Ctrl-C or SIGTERM exits 0 at every stage: here, while the knowledge base loads, they
+    interrupt the load; once the bot runs, the adapter handles them on the event loop.
+    """
     import asyncio
     import logging
+    import signal
 
     from bot.config import settings_from_environment
     from bot.errors import ConfigError
@@ -216,29 +229,37 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
     secrets = [settings.token.reveal()] + ([settings.feedback_key.reveal()] if settings.feedback_key else [])
     setup_logging(settings.log_level, secrets)
     log = logging.getLogger("bot")
-    kb = KnowledgeBase(
-        settings.knowledge_dir,
-        skip_bad=settings.skip_bad_files,
-        cache_dir=settings.cache_dir,
-        semantic=semantic_wanted(os.environ.get("SEMANTIC")),
-    )
-    note = kb.semantic.start_up_note()
-    if note is not None:
-        log.info("%s", note)
-    report = kb.load()
-    if not report.ok:
-        log.error("cannot start: the knowledge base did not load")
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        kb = KnowledgeBase(
+            settings.knowledge_dir,
+            skip_bad=settings.skip_bad_files,
+            cache_dir=settings.cache_dir,
+            semantic=semantic_wanted(os.environ.get("SEMANTIC")),
+        )
+        note = kb.semantic.start_up_note()
+        if note is not None:
+            log.info("%s", note)
+        report = kb.load()
+        if not report.ok:
+            log.error("cannot start: the knowledge base did not load")
+            for problem in report.errors:
+                print(problem, file=err)
+            if report.error:
+                print(report.error, file=err)
+            return EXIT_KNOWLEDGE
+        log.info("%s", report.summary_line())
         for problem in report.errors:
-            print(problem, file=err)
-        if report.error:
-            print(report.error, file=err)
-        return EXIT_KNOWLEDGE
-    log.info("%s", report.summary_line())
-    for problem in report.errors:
-        log.warning("skipped: %s", problem)
-    from bot.adapter.client import serve  # discord is imported only when the bot really runs
+            log.warning("skipped: %s", problem)
+        from bot.adapter.client import serve  # discord is imported only when the bot really runs
 
-    return asyncio.run(serve(kb, settings))
+        signal.signal(signal.SIGTERM, previous)  # from here on the event loop's handler takes over
+        return asyncio.run(serve(kb, settings))
+    except (KeyboardInterrupt, _Terminated) as exc:
+        log.info("received %s; stopped", "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM")
+        return EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:

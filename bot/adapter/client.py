@@ -7,10 +7,13 @@ import contextlib
 import hashlib
 import json
 import logging
+import random
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -20,9 +23,10 @@ from discord.ext import commands
 from bot.adapter.commands import KnowledgeCog
 from bot.adapter.tree import KnowledgeTree
 from bot.config import Settings
+from bot.log import one_line
 from bot.serving.library import KnowledgeBase
 
-__all__ = ["create_bot", "intents_for", "serve"]
+__all__ = ["Backoff", "create_bot", "intents_for", "is_transient", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,11 @@ class _KnowledgeBotMixin:
         await bot.add_cog(KnowledgeCog(bot, self.kb, self.settings))
         await _sync_commands(bot, self.settings)
 
+    was_ready = False  # set once connected: a later failure starts the backoff afresh
+
     async def on_ready(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
+        self.was_ready = True
         log.info("connected as %s (id %s) to %d guild(s)", bot.user, bot.user.id if bot.user else "?", len(bot.guilds))
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
@@ -132,40 +139,114 @@ def _write_marker(marker: Path, digest: str) -> None:
         log.warning("could not remember the command sync in %s: %s", marker, exc.strerror)
 
 
-async def serve(kb: KnowledgeBase, settings: Settings) -> int:
-    """Run until Discord closes, SIGINT or SIGTERM; returns the process exit code.
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How long to wait before trying to reach Discord again: doubling, capped, jittered.
 
-    Signals close the gateway connection cleanly (in-flight answers finish or are dropped
-    with the connection) and the process exits 0.
+    There is no last attempt: a bot is a service, and the network or Discord coming back
+    must bring it back without someone restarting it. The jitter (each wait is between half
+    and all of the nominal one) keeps many processes that lost Discord together, such as
+    the shards of one bot, from all trying again at the same instant.
+    """
+
+    first: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """The wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
+        return min(self.cap, self.first * 2 ** min(attempt - 1, 30)) * rng.uniform(0.5, 1.0)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether trying again later can help: the network, a timeout, or Discord's own trouble.
+
+    A refused token, a missing privileged intent, or a close code Discord uses for a bad
+    request (4xxx) will fail the same way every time, so they stop the bot instead.
+    """
+    if isinstance(exc, discord.LoginFailure | discord.PrivilegedIntentsRequired):
+        return False
+    if isinstance(exc, discord.ConnectionClosed):
+        return exc.code < 4000
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, OSError | TimeoutError | aiohttp.ClientError | discord.GatewayNotFound)
+
+
+async def serve(kb: KnowledgeBase, settings: Settings, *, backoff: Backoff = Backoff()) -> int:
+    """Run until SIGINT, SIGTERM or a fatal error; returns the process exit code.
+
+    A signal at any stage (logging in, connecting, waiting to try again, serving) closes
+    what is open and returns 0; in-flight answers finish or are dropped with the
+    connection. When Discord cannot be reached, one line says so and the bot tries again
+    after ``backoff``; a rejected token or a missing intent is one line and returns 1.
     """
     if settings.api_base:  # an API proxy shared by several shard processes, or a test double
         discord.http.Route.BASE = settings.api_base
     if settings.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-    bot = create_bot(kb, settings)
     loop = asyncio.get_running_loop()
-    closing: list[asyncio.Task[None]] = []
+    stopping = asyncio.Event()
 
     def stop(name: str) -> None:
-        if not closing:
+        if not stopping.is_set():
             log.info("received %s; shutting down", name)
-            closing.append(loop.create_task(bot.close()))
+            stopping.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
             loop.add_signal_handler(sig, stop, sig.name)
     try:
-        async with bot:
-            await bot.start(settings.token.reveal())
-    except discord.LoginFailure:
-        log.error("Discord refused the token (login failed); check DISCORD_TOKEN")
-        return 1
-    except discord.PrivilegedIntentsRequired:
-        log.error("the Message Content intent is not enabled for this bot; see the README (answer channels)")
-        return 1
+        code = await _serve_until_stopped(kb, settings, stopping, backoff)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-    log.info("stopped")
-    return 0
+    if code == 0:
+        log.info("stopped")
+    return code
+
+
+async def _serve_until_stopped(kb: KnowledgeBase, settings: Settings, stopping: asyncio.Event, backoff: Backoff) -> int:
+    rng = random.Random()  # noqa: S311  (jitter, not a secret)
+    attempt = 0
+    while True:
+        bot = create_bot(kb, settings)
+        log.info("connecting to Discord")
+        failure = await _run_once(bot, settings, stopping)
+        if stopping.is_set() or failure is None:
+            return 0
+        if isinstance(failure, discord.LoginFailure):
+            log.error("Discord refused the token (login failed); check DISCORD_TOKEN")
+            return 1
+        if isinstance(failure, discord.PrivilegedIntentsRequired):
+            log.error("the Message Content intent is not enabled for this bot; see the README (answer channels)")
+            return 1
+        if not is_transient(failure):
+            log.error("stopped: %s", one_line(failure), exc_info=log.isEnabledFor(logging.DEBUG) and failure)
+            return 1
+        attempt = 1 if bot.was_ready else attempt + 1  # type: ignore[attr-defined]
+        delay = backoff.delay(attempt, rng)
+        log.warning("could not reach Discord (%s); trying again in %.1f s", one_line(failure), delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+            return 0
+
+
+async def _run_once(bot: commands.Bot, settings: Settings, stopping: asyncio.Event) -> BaseException | None:
+    """Log in and serve until Discord fails us (the error is returned) or a stop is asked (None)."""
+    start = asyncio.create_task(bot.start(settings.token.reveal()))
+    stop = asyncio.create_task(stopping.wait())
+    try:
+        await asyncio.wait({start, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not start.done():
+            # Cancelling first: closing the HTTP session under a pending login request is
+            # what raised "Connector is closed". The websocket, if open, is closed with
+            # code 1000 by close() below, so Discord sees a clean disconnect.
+            start.cancel()
+            await asyncio.wait({start})
+            return None
+        return None if start.cancelled() else start.exception()
+    finally:
+        stop.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(bot.close(), 10)

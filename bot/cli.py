@@ -25,6 +25,7 @@ from bot.knowledge.text import unwrap
 from bot.search.answer import DEFAULT_RESULTS, MAX_RESULTS, Answer, Status
 from bot.serving.semantic import SemanticLayer, semantic_wanted
 from bot.serving.snapshot import Snapshot, build_snapshot, default_cache_dir
+from bot.serving.status import MAX_AGE_SECONDS
 from bot.serving.vector_store import EmbedProgress
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES, Summary, SummaryStatus
 
@@ -106,6 +107,16 @@ def _parser() -> argparse.ArgumentParser:
     feedback.add_argument("--days", type=int, help="only the last N days (default: everything kept)")
     feedback.add_argument("--json", action="store_true", help="print JSON")
 
+    health = sub.add_parser("health", help="exit 0 only if the running bot is connected and serving (HEALTHCHECK)")
+    health.add_argument("--env-file", help="the file 'run' was given (default: .env, if there is one)")
+    health.add_argument("--status-file", help="the status file (default: status.json in the bot's cache folder)")
+    health.add_argument(
+        "--max-age",
+        type=float,
+        default=MAX_AGE_SECONDS,
+        help=f"seconds after which the last heartbeat is stale (default {MAX_AGE_SECONDS:g})",
+    )
+
     sources = sub.add_parser("sources", help="list the documents")
     sources.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(sources)
@@ -146,6 +157,8 @@ def _dispatch(argv: list[str], out: TextIO, err: TextIO, inp: TextIO) -> int:
             return _run(args, err)
         if args.command == "feedback":
             return _feedback(args, out, err)
+        if args.command == "health":
+            return _health(args, out)
         snapshot = _load(args, err)
         if args.command == "ask":
             return _ask(args, snapshot, out, inp)
@@ -260,6 +273,31 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
         return EXIT_OK
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _health(args: argparse.Namespace, out: TextIO) -> int:
+    """One line on the running bot, exit 0 when healthy and 1 when not (Docker's convention).
+
+    The status file is found from the same settings as ``run`` uses, so the check needs no
+    option inside the image.
+    """
+    import time
+
+    from bot.config import settings_from_environment
+    from bot.errors import ConfigError
+    from bot.serving.status import check_health, status_path
+
+    path = args.status_file
+    if path is None:
+        try:
+            settings = settings_from_environment(args.env_file)
+        except ConfigError as exc:
+            print(f"unhealthy: configuration error: {exc.lines[0]}", file=out)
+            return EXIT_KNOWLEDGE
+        path = status_path(settings.cache_dir or default_cache_dir(settings.knowledge_dir), settings.shard_ids)
+    healthy, line = check_health(path, time.time(), args.max_age)
+    print(line, file=out)
+    return EXIT_OK if healthy else 1
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:

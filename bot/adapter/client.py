@@ -7,8 +7,10 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import random
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,11 @@ from bot.adapter.commands import KnowledgeCog
 from bot.adapter.tree import KnowledgeTree
 from bot.config import Settings
 from bot.log import one_line
-from bot.serving.library import KnowledgeBase
+from bot.serving.library import KnowledgeBase, ReloadReport
+from bot.serving.snapshot import default_cache_dir
+from bot.serving.status import HEARTBEAT_SECONDS, Status, status_path, write_status
 
-__all__ = ["Backoff", "create_bot", "intents_for", "is_transient", "serve"]
+__all__ = ["Backoff", "Reporter", "create_bot", "intents_for", "is_transient", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +66,27 @@ class _KnowledgeBotMixin:
         await _sync_commands(bot, self.settings)
 
     was_ready = False  # set once connected: a later failure starts the backoff afresh
+    reporter: Reporter | None = None  # the health status file, when run by serve()
 
     async def on_ready(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
         self.was_ready = True
         log.info("connected as %s (id %s) to %d guild(s)", bot.user, bot.user.id if bot.user else "?", len(bot.guilds))
+        self._report("connected")
+
+    async def on_resumed(self) -> None:
+        self._report("connected")
+
+    async def on_disconnect(self) -> None:
+        self._report("disconnected", "the connection to Discord dropped; reconnecting")
+
+    async def on_knowledge_reloaded(self, report: ReloadReport) -> None:
+        if self.reporter is not None:
+            self.reporter.write()  # the document count changed (or not, on failure: still serving)
+
+    def _report(self, state: str, detail: str = "") -> None:
+        if self.reporter is not None:
+            self.reporter.set(state, detail)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("unhandled error in event %s", event_method)
@@ -139,6 +159,48 @@ def _write_marker(marker: Path, digest: str) -> None:
         log.warning("could not remember the command sync in %s: %s", marker, exc.strerror)
 
 
+class Reporter:
+    """Keeps the health status file current for ``python -m bot health`` (Docker's HEALTHCHECK)."""
+
+    def __init__(self, path: Path, kb: KnowledgeBase) -> None:
+        self.path = path
+        self.kb = kb
+        self.bot: commands.Bot | None = None
+        self.state = "starting"
+        self.detail = ""
+        self._warned = False
+
+    def set(self, state: str, detail: str = "") -> None:
+        """Record a change of state and write it at once."""
+        self.state, self.detail = state, detail
+        self.write()
+
+    def write(self) -> None:
+        """Write the current state with a fresh heartbeat; a failure is logged once, not raised."""
+        serving = self.kb.loaded
+        status = Status(
+            state=self.state,
+            serving=serving,
+            heartbeat=time.time(),
+            pid=os.getpid(),
+            documents=len(self.kb.snapshot.documents) if serving else 0,
+            guilds=len(self.bot.guilds) if self.bot is not None and self.state == "connected" else 0,
+            detail=self.detail,
+        )
+        try:
+            write_status(self.path, status)
+        except OSError as exc:
+            if not self._warned:
+                self._warned = True
+                log.warning("cannot write the health status to %s: %s", self.path, exc.strerror or exc)
+
+    async def beat(self) -> None:
+        """Rewrite the file every HEARTBEAT_SECONDS, so a stuck or dead process shows as stale."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            self.write()
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """How long to wait before trying to reach Discord again: doubling, capped, jittered.
@@ -195,9 +257,15 @@ async def serve(kb: KnowledgeBase, settings: Settings, *, backoff: Backoff = Bac
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
             loop.add_signal_handler(sig, stop, sig.name)
+    cache_dir = settings.cache_dir or default_cache_dir(settings.knowledge_dir)
+    reporter = Reporter(status_path(cache_dir, settings.shard_ids), kb)
+    reporter.set("starting")
+    heartbeat = asyncio.create_task(reporter.beat())
     try:
-        code = await _serve_until_stopped(kb, settings, stopping, backoff)
+        code = await _serve_until_stopped(kb, settings, stopping, backoff, reporter)
     finally:
+        heartbeat.cancel()
+        reporter.set("stopped")
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
@@ -206,12 +274,17 @@ async def serve(kb: KnowledgeBase, settings: Settings, *, backoff: Backoff = Bac
     return code
 
 
-async def _serve_until_stopped(kb: KnowledgeBase, settings: Settings, stopping: asyncio.Event, backoff: Backoff) -> int:
+async def _serve_until_stopped(
+    kb: KnowledgeBase, settings: Settings, stopping: asyncio.Event, backoff: Backoff, reporter: Reporter
+) -> int:
     rng = random.Random()  # noqa: S311  (jitter, not a secret)
     attempt = 0
     while True:
         bot = create_bot(kb, settings)
+        bot.reporter = reporter  # type: ignore[attr-defined]
+        reporter.bot = bot
         log.info("connecting to Discord")
+        reporter.set("connecting")
         failure = await _run_once(bot, settings, stopping)
         if stopping.is_set() or failure is None:
             return 0
@@ -227,6 +300,7 @@ async def _serve_until_stopped(kb: KnowledgeBase, settings: Settings, stopping: 
         attempt = 1 if bot.was_ready else attempt + 1  # type: ignore[attr-defined]
         delay = backoff.delay(attempt, rng)
         log.warning("could not reach Discord (%s); trying again in %.1f s", one_line(failure), delay)
+        reporter.set("waiting", f"could not reach Discord: {one_line(failure)}")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), delay)
             return 0

@@ -222,6 +222,7 @@ class KnowledgeCog(commands.Cog):
         log.info("%s (by user=%s guild=%s)", report.summary_line(), interaction.user.id, interaction.guild_id)
         for problem in report.errors:
             log.info("reload problem: %s", problem)
+        self.bot.dispatch("knowledge_reloaded", report)  # the health status shows the new count
         await respond(interaction, render_reload(report))
         await self._post_mod_log(interaction.user.id, report)
 

@@ -20,22 +20,34 @@ from tests.fakes.discord_fake import FakeDiscord
 pytestmark = pytest.mark.asyncio
 
 
-async def run_bot(tmp_path, env: dict[str, str]) -> asyncio.subprocess.Process:
+def bot_environment(tmp_path, env: dict[str, str]) -> dict[str, str]:
     knowledge = tmp_path / "knowledge"
     if not knowledge.exists():
         shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns(".cache"))
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "KNOWLEDGE_"))}
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "KNOWLEDGE_", "INDEX_"))}
     full.update({"KNOWLEDGE_DIR": str(knowledge), "PYTHONPATH": str(ROOT), **env})
+    return full
+
+
+async def run_bot(tmp_path, env: dict[str, str], command: str = "run") -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        "run",
+        command,
         cwd=tmp_path,
-        env=full,
+        env=bot_environment(tmp_path, env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def health(tmp_path, env: dict[str, str]) -> tuple[int, str]:
+    """``python -m bot health`` with the same settings as the bot, as the image's HEALTHCHECK runs it."""
+    process = await run_bot(tmp_path, env, "health")
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert err == b""
+    return process.returncode, out.decode().strip()
 
 
 def against(fake: FakeDiscord) -> dict[str, str]:
@@ -243,3 +255,44 @@ async def test_a_lost_connection_while_serving_reconnects_with_one_line_per_atte
         assert_no_traceback(text)
     finally:
         await fake.stop()
+
+
+async def test_health_reports_connected_and_serving_then_not(tmp_path):
+    fake = FakeDiscord(TOKEN)
+    await fake.start()
+    env = {**against(fake), "LOG_LEVEL": "INFO"}
+    try:
+        assert (await health(tmp_path, env))[0] == 1  # not started yet: no status file
+        process = await run_bot(tmp_path, env)
+        await wait_until(lambda: fake.identifies and fake.connected)
+        for _ in range(100):  # on_ready follows IDENTIFY by a moment
+            code, line = await health(tmp_path, env)
+            if code == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert (code, line.split(";")[0]) == (0, "healthy: connected to Discord in 1 server(s), serving 1 document(s)")
+        await fake.stop()  # Discord goes away: the bot is up but not connected
+        lines = await stderr_lines(process, 1, "Attempting a reconnect")
+        code, line = await health(tmp_path, env)
+        assert code == 1 and "not connected to Discord" in line, line
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, ("".join(lines) + err.decode())[-2000:]
+        assert await health(tmp_path, env) == (1, "unhealthy: stopped, not connected to Discord")
+    finally:
+        await fake.stop()
+
+
+async def test_health_while_discord_cannot_be_reached_says_why(tmp_path):
+    port = closed_port()
+    env = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": f"http://127.0.0.1:{port}/api/v10"}
+    process = await run_bot(tmp_path, env)
+    try:
+        await stderr_lines(process, 1, "could not reach Discord")
+        code, line = await health(tmp_path, env)
+        assert code == 1
+        assert line.startswith("unhealthy: waiting (could not reach Discord: Cannot connect to host 127.0.0.1:")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0

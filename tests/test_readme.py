@@ -64,3 +64,48 @@ def test_command_line_examples_run():
         )
         assert done.returncode == 0, (example, done.stderr)
         assert done.stdout.strip(), example
+
+
+def readme_section(title: str) -> str:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    return readme.split(title, 1)[1].split("\n#", 1)[0]
+
+
+def test_the_invite_permissions_the_list_the_sum_and_the_integer_agree():
+    import discord
+
+    section = readme_section("### 2. Invite it to your server")
+    flat = " ".join(section.split())
+    listed = set(re.findall(r"\*\*([A-Z][A-Za-z ]+)\*\*", flat.split("Or fill in")[0]))
+    integer = int(re.search(r"permissions=(\d+)", section).group(1))
+    total, terms = re.search(r"\((\d+) = ([^)]+)\)", flat).groups()
+    summed = {
+        name.strip(): int(value) for name, value in re.findall(r"([A-Za-z ]+?) (\d+)(?: \+|$)", terms.rstrip("."))
+    }
+    attribute = {
+        "View Channels": "view_channel",
+        "Send Messages": "send_messages",
+        "Send Messages in Threads": "send_messages_in_threads",
+        "Embed Links": "embed_links",
+        "Read Message History": "read_message_history",
+    }
+    assert listed == set(summed) == set(attribute)
+    for name, value in summed.items():
+        assert discord.Permissions(**{attribute[name]: True}).value == value, name
+    assert int(total) == integer == sum(summed.values())
+
+
+def test_the_json_fields_and_every_status_are_documented():
+    from bot.cli import answer_json
+    from bot.search.answer import Status
+    from bot.serving.snapshot import build_snapshot
+
+    section = readme_section("## Asking from the command line")
+    shape = " ".join(section.split("`--json` prints `", 1)[1].split("`:", 1)[0].split())
+    answer = answer_json(build_snapshot(ROOT / "knowledge").ask("Who wrote this article?"))
+    documented_top = re.findall(r'"(\w+)"', re.sub(r"\[\{.*?\}\]", "", shape))
+    documented_passage = re.findall(r'"(\w+)"', re.search(r"\[\{(.*?)\}\]", shape).group(1))
+    assert documented_top == list(answer)
+    assert documented_passage == list(answer["passages"][0])
+    for status in Status:
+        assert f"`{status.value}`" in section, status

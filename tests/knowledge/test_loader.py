@@ -213,3 +213,23 @@ def test_an_unclosed_quote_or_bracket_is_reported_where_it_opened(tmp_path, fron
 def test_other_yaml_mistakes_keep_their_own_line_and_reason(tmp_path):
     kb = make_kb(tmp_path / "kb", {"a.md": '---\ntitle: "bad \\q escape"\nauthor: A\npublisher: P\n---\n\nBody.\n'})
     assert messages(kb) == [f"{kb}/a.md:2: bad YAML in front matter: found unknown escape character 'q'"]
+
+
+def test_files_in_sub_folders_are_loaded_in_name_order(tmp_path):
+    kb = make_kb(
+        tmp_path / "kb",
+        {
+            "b.md": GOOD,
+            "asia/japan/c.md": GOOD,
+            "asia/a.md": GOOD,
+            "europe/d.md": front_matter(id="europe-d") + "\nT.\n",
+        },
+    )
+    result = load_knowledge(kb)
+    assert [d.path for d in result.documents] == [
+        f"{kb}/asia/a.md",
+        f"{kb}/asia/japan/c.md",
+        f"{kb}/b.md",
+        f"{kb}/europe/d.md",
+    ]
+    assert [d.doc_id for d in result.documents] == ["a", "c", "b", "europe-d"]

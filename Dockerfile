@@ -1,16 +1,18 @@
 # The Discord bot, as a small non-root image. Build: docker build -t knowledge-bot .
-# Run:   docker run --env-file .env -v ./knowledge:/app/knowledge -v knowledge-bot-cache:/app/cache knowledge-bot
+# Run:   docker run --env-file .env -v ./knowledge:/app/knowledge -v knowledge-bot-cache:/app/cache \
+#            -v knowledge-bot-data:/app/data knowledge-bot
 # Or:    docker compose -f docker-compose.single.yml up -d
 FROM python:3.11.11-slim-bookworm
 
-# The folders are set as *_DEFAULT: `docker run --env-file .env` copies .env's blank
-# KNOWLEDGE_DIR= and INDEX_CACHE_DIR= lines over the image's environment, and the bot reads
-# a blank value as "use the default", which these set for the image.
+# The paths are set as *_DEFAULT: `docker run --env-file .env` copies .env's blank
+# KNOWLEDGE_DIR=, INDEX_CACHE_DIR= and DATABASE_PATH= lines over the image's environment,
+# and the bot reads a blank value as "use the default", which these set for the image.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     KNOWLEDGE_DIR_DEFAULT=/app/knowledge \
-    INDEX_CACHE_DIR_DEFAULT=/app/cache
+    INDEX_CACHE_DIR_DEFAULT=/app/cache \
+    DATABASE_PATH_DEFAULT=/app/data/feedback.sqlite3
 
 WORKDIR /app
 
@@ -31,13 +33,15 @@ COPY README.md ./
 COPY bot ./bot
 RUN pip install --no-cache-dir --no-deps . \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot \
-    && mkdir -p /app/cache \
-    && chown 10001:10001 /app/cache
+    && mkdir -p /app/cache /app/data \
+    && chown 10001:10001 /app/cache /app/data
 
 COPY --chown=10001:10001 knowledge ./knowledge
 
 USER 10001:10001
-VOLUME ["/app/knowledge", "/app/cache"]
+# knowledge: bind-mounted from the host; cache: rebuildable; data: the feedback database and
+# its key, to keep.
+VOLUME ["/app/knowledge", "/app/cache", "/app/data"]
 # Healthy only while connected to Discord and serving a knowledge base: the bot writes a
 # heartbeat to /app/cache/status.json every 20 s and on every change, and this reads it.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 CMD ["python", "-m", "bot", "health"]

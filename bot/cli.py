@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback", help="feedback totals per document and per day")
     feedback.add_argument(
         "--database",
-        default=os.environ.get("DATABASE_PATH") or "feedback.sqlite3",
+        default=value_of(os.environ, "DATABASE_PATH") or "feedback.sqlite3",
         help="the feedback database (default: $DATABASE_PATH or feedback.sqlite3)",
     )
     feedback.add_argument("--days", type=int, help="only the last N days (default: everything kept)")

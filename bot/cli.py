@@ -248,7 +248,7 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
             settings.knowledge_dir,
             skip_bad=settings.skip_bad_files,
             cache_dir=settings.cache_dir,
-            semantic=semantic_wanted(os.environ.get("SEMANTIC")),
+            semantic=settings.semantic,
         )
         note = kb.semantic.start_up_note()
         if note is not None:

@@ -42,6 +42,7 @@ VARIABLES = (
     "KNOWLEDGE_DIR",
     "SKIP_BAD_FILES",
     "INDEX_CACHE_DIR",
+    "SEMANTIC",
     "ANSWER_CHANNEL_IDS",
     "MOD_ROLE_IDS",
     "MOD_LOG_CHANNEL_ID",
@@ -113,6 +114,7 @@ class Settings:
     summary_cooldown_seconds: float = 30.0
     skip_bad_files: bool = False
     cache_dir: Path | None = None
+    semantic: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     max_pending_questions: int = 100
@@ -243,6 +245,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             errors.append(f"{name}: {raw[:30]!r} is not true or false")
         return False
 
+    def switch(name: str, default: bool) -> bool:
+        raw = get(name).lower()
+        if not raw:
+            return default
+        if raw not in _TRUE | _FALSE:
+            errors.append(f"{name}: {raw[:30]!r} is not on or off")
+        return raw in _TRUE
+
     level = (get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
         errors.append(f"LOG_LEVEL: {level[:30]!r} is not one of {', '.join(LOG_LEVELS)}")
@@ -298,6 +308,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         summary_cooldown_seconds=number("SUMMARY_COOLDOWN_SECONDS", 30.0, 1, 86_400, whole=False),
         skip_bad_files=flag("SKIP_BAD_FILES"),
         cache_dir=Path(cache) if cache else None,
+        semantic=switch("SEMANTIC", True),
         shard_count=count,
         shard_ids=shard_ids,
         max_pending_questions=int(number("MAX_PENDING_QUESTIONS", 100, 1, 100_000)),

@@ -203,3 +203,19 @@ def test_the_command_line_reads_an_empty_knowledge_dir_as_the_default(tmp_path, 
     assert main(["sources", "--json"], out, err) == 0, err.getvalue()
     assert [row["title"] for row in json.loads(out.getvalue())] == ["A"]
     assert (tmp_path / "knowledge" / ".cache").is_dir()
+
+
+def test_semantic_is_on_unless_turned_off_and_a_typo_is_one_line():
+    from bot.config import load_settings
+    from bot.errors import ConfigError
+
+    base = {"DISCORD_TOKEN": "aaaa.bbbb.cccc"}
+    assert load_settings(base).semantic is True
+    assert load_settings({**base, "SEMANTIC": ""}).semantic is True
+    assert load_settings({**base, "SEMANTIC": "off"}).semantic is False
+    try:
+        load_settings({**base, "SEMANTIC": "maybe"})
+    except ConfigError as exc:
+        assert exc.lines == ("SEMANTIC: 'maybe' is not on or off",)
+    else:
+        raise AssertionError("SEMANTIC=maybe was accepted")

@@ -241,11 +241,15 @@ def grid(semantic: Snapshot, questions: list[dict]) -> None:
     """Hit@1/Hit@3/false declines/off-topic declines for blends around the chosen one."""
     chosen = semantic.blend
     print(f"\nchosen: {chosen}\n")
-    print("| coverage | bm25 | strong | answer at | relative | Hit@1 | Hit@3 | wrongly declined | off-topic declined |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| coverage | bm25 | context | strong | answer at | relative "
+        "| Hit@1 | Hit@3 | wrongly declined | off-topic declined |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     steps = {
         "coverage": (chosen.coverage * 0.5, chosen.coverage, chosen.coverage * 1.5),
         "bm25": (chosen.bm25 * 0.5, chosen.bm25, chosen.bm25 * 1.5),
+        "context": (chosen.context * 0.5, chosen.context, chosen.context * 1.5),
         "strong": (chosen.strong - 0.05, chosen.strong, chosen.strong + 0.05),
         "answer_at": (chosen.answer_at - 0.05, chosen.answer_at, chosen.answer_at + 0.05),
         "relative": (chosen.relative - 0.05, chosen.relative, chosen.relative + 0.05),
@@ -256,7 +260,8 @@ def grid(semantic: Snapshot, questions: list[dict]) -> None:
             s = evaluate(ours(replace_blend(semantic, blend)), questions)
             b = blend
             print(
-                f"| {b.coverage:.2f} | {b.bm25:.2f} | {b.strong:.2f} | {b.answer_at:.2f} | {b.relative:.2f} "
+                f"| {b.coverage:.2f} | {b.bm25:.2f} | {b.context:.2f} | {b.strong:.2f} | {b.answer_at:.2f} "
+                f"| {b.relative:.2f} "
                 f"| {s.hit1:.3f} | {s.hit3:.3f} | {s.wrongly_declined:.3f} | {s.declined_off_topic:.2f} |"
             )
 

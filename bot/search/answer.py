@@ -63,7 +63,10 @@ class Blend:
     A window (one sentence, or two consecutive ones) scores ``similarity`` times its cosine
     with the question, plus ``coverage`` times the share of the question's information its
     words hold (together, the window's evidence), plus ``bm25`` times its passage's BM25
-    relative to the best lexical passage. Passages rank by their best window. A question is
+    relative to the best lexical passage, plus ``context`` times the cosine of the whole
+    passage (the mean of its sentence vectors): a sentence that fits the question in a
+    paragraph about something else loses to one whose paragraph is on the question's topic.
+    Passages rank by their best window. A question is
     answered when the best evidence reaches ``answer_at`` and either the lexical coverage
     rule accepts it or the best cosine alone reaches ``strong`` (a paraphrase that shares
     few words with its answer). Passages after the first are
@@ -75,6 +78,7 @@ class Blend:
     similarity: float = 1.0
     coverage: float = 0.5
     bm25: float = 0.2
+    context: float = 0.4
     strong: float = 0.55
     answer_at: float = 0.55
     relative: float = 0.8
@@ -247,6 +251,7 @@ def _semantic(
         top_similarity = max(top_similarity, similarity)
         top_evidence = max(top_evidence, evidence)
         score = evidence + blend.bm25 * bm25.get(ordinal, 0.0) / best_bm25
+        score += blend.context * float(vectors.passage_matrix[ordinal] @ question)
         scored.append((score, -i, ordinal, span, float(coverages[i]), int(informatives[i])))
     scored.sort(reverse=True)
     supported = not lexically_weak or top_similarity >= blend.strong

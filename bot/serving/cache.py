@@ -29,7 +29,7 @@ from bot.knowledge.documents import Document, Metadata
 from bot.knowledge.passages import Layout
 from bot.search.index import INDEX_VERSION, Bm25Params, Index, TermBundle, first_passages
 from bot.search.tokenizer import Analyzer
-from bot.summaries.summary import SummarySentence
+from bot.summaries.summary import SUMMARY_VERSION, SummarySentence
 
 __all__ = ["CachedDocument", "IndexCache", "LoadedCache", "cache_key"]
 
@@ -153,6 +153,7 @@ def cache_key(documents: Sequence[Document], params: Bm25Params, analyzer: Analy
 def _settings(analyzer: Analyzer, params: Bm25Params) -> dict[str, Any]:
     return {
         "version": INDEX_VERSION,
+        "summary": SUMMARY_VERSION,
         "analyzer": dataclasses.asdict(analyzer),
         "params": dataclasses.asdict(params),
     }

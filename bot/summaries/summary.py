@@ -1,15 +1,26 @@
-"""Extractive summaries: the document's own sentences, chosen by measurement, in order.
+"""Extractive summaries: the document's own sentences, chosen to represent all of it, in order.
 
-The scoring is MEAD-style (Radev et al., 2004): a sentence is worth its similarity to the
-document's centroid (the TF-IDF profile of the whole text, IDF over its own sentences), plus
-its overlap with the opening sentence, plus a mild position prior. Sentences are then
-picked greedily with maximal marginal relevance (Carbonell & Goldstein, 1998) so two
-picks never say the same thing, and returned in document order. bench/eval_summary.py
-compares this with Lead-N and random choices on key points written by hand.
+A summary should follow the whole argument, not repeat its opening. The document's
+content is its paragraphs (each worth its number of distinct terms), and a sentence covers
+a paragraph as much as their TF-IDF vectors are alike (facility location, Lin & Bilmes
+2011: each paragraph counts as covered by the chosen sentence most like it). Each greedy
+pick is the sentence whose still-uncovered content is worth most: its relevance to what the
+document is about (MEAD's centroid and lead overlap, Radev et al. 2004) times the share of
+its coverage that is new. Once a part of the argument is represented, sentences like it
+are worth little, so the next pick comes from a part not yet covered. A diversity reward
+over sections of about six paragraphs (square root of the value picked in each) keeps a
+long document spanned, and a mild prior for early sentences keeps a news lead. Two picks
+never say the same thing (TF-IDF cosine, or sentence-vector cosine when vectors are known).
 
-A topic narrows the candidates to sentences that share the topic's words (read the same
-way questions are) and weights them by that relevance; a topic the document does not
-cover is declined exactly as ``/ask`` declines.
+Sentence vectors were measured as a coverage similarity too (blended with TF-IDF): on
+our key-point sets they lowered coverage, so by default they only catch paraphrased
+duplicates and find topics by meaning. ``bench/eval_summary.py`` compares the method, with
+and without vectors, with the former MEAD-style method, Lead-N and random picks.
+
+A topic weights the content to cover by its relevance to the topic (the topic's words,
+read the way questions are, and its meaning when vectors are given) and picks only
+relevant sentences; a topic the document does not cover is declined exactly as ``/ask``
+declines.
 """
 
 from __future__ import annotations
@@ -28,10 +39,12 @@ from bot.search.index import Index, TermBundle
 from bot.search.query import read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
+from bot.search.vectors import Encode, VectorTable
 
 __all__ = [
     "DEFAULT_SENTENCES",
     "MAX_SENTENCES",
+    "SUMMARY_VERSION",
     "Summary",
     "SummarySentence",
     "SummaryStatus",
@@ -39,16 +52,33 @@ __all__ = [
     "summarize",
 ]
 
+# Part of the index cache's settings: a cached ranking made by another method is not reused.
+SUMMARY_VERSION = 2  # 2: coverage of the whole document (facility location)
 DEFAULT_SENTENCES = 5
 MAX_SENTENCES = 10
 MIN_WORDS = 6
-# Weights of the MEAD features and of redundancy in the MMR pick (tuned on bench/eval_summary.py).
-CENTROID_WEIGHT = 1.0
-FIRST_SENTENCE_WEIGHT = 0.5
-POSITION_WEIGHT = 0.15
-MMR_LAMBDA = 0.9
-# Two sentences this similar (cosine of TF-IDF) are treated as saying the same thing.
+# Relevance: cosine with the document's centroid plus this times overlap with its lead.
+LEAD_WEIGHT = 0.5
+# Prior for early sentences: a pick's value is multiplied by 1 + POSITION_WEIGHT * (1 - position).
+POSITION_WEIGHT = 0.6
+# Diversity reward over sections of about PARAGRAPHS_PER_SECTION consecutive paragraphs.
+SPREAD_WEIGHT = 0.6
+PARAGRAPHS_PER_SECTION = 6.0
+# Share of sentence-vector cosine in the coverage similarity when vectors are given (the
+# rest is TF-IDF). 0: measured lower coverage at 0.3 and 0.5 (bench/eval_summary.py).
+SEMANTIC_WEIGHT = 0.0
+# Sentence-vector cosines below this mean little in common (sentences of one document
+# share a topic and score about 0.2-0.5); above it the cosine is rescaled to 0-1.
+SEMANTIC_FLOOR = 0.5
+# Two sentences this similar (cosine of TF-IDF, or of sentence vectors) say the same thing.
 DUPLICATE_SIMILARITY = 0.6
+SEMANTIC_DUPLICATE = 0.9
+# Candidates that may be picked in a long document (the most relevant of each tenth of it);
+# every paragraph still counts as content to cover, so the cost grows linearly with length.
+POOL_SIZE = 50
+POOL_BINS = 10
+# A sentence is on a topic when it has the topic's words or, with vectors, this cosine.
+TOPIC_SIMILARITY = 0.45
 _CLOSERS = "\"'’”)]"
 
 
@@ -85,15 +115,22 @@ class Summary:
 
 @dataclass(frozen=True, eq=False)
 class _Candidates:
-    """A document's summary-worthy sentences as sparse TF-IDF rows (compact column ids)."""
+    """A document's summary-worthy sentences as unit-length sparse TF-IDF rows."""
 
     body: str
     spans: list[tuple[int, int, int]]  # (paragraph, start, end) of each candidate
-    rows: np.ndarray  # row of each entry
+    units: np.ndarray  # layout sentence row of each candidate (row of the sentence vectors)
+    rows: np.ndarray  # candidate of each entry (ascending)
     cols: np.ndarray  # compact column of each entry
-    vals: np.ndarray  # TF-IDF weight of each entry
-    terms: np.ndarray  # compact column -> index term id
-    norms: np.ndarray
+    unit: np.ndarray  # TF-IDF weight of each entry, divided by its row's norm
+    norms: np.ndarray  # TF-IDF norm of each candidate
+    terms: np.ndarray  # compact column -> local term id
+    paragraph_of: np.ndarray  # 0-based paragraph group of each candidate
+
+    @property
+    def paragraph_count(self) -> int:
+        """Number of paragraphs that have candidates."""
+        return int(self.paragraph_of[-1]) + 1 if len(self.paragraph_of) else 0
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -129,7 +166,6 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     The IDF is the document's own, over its body sentences (BM25+'s log((S + 1) / df)):
     a summary then depends on nothing but its document, so it never changes when other
     documents do and can be computed in the worker that tokenized the document.
-    Columns are the document's local term ids.
     """
     body = document.body
     spans: list[tuple[int, int, int]] = []
@@ -156,7 +192,10 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     vals = (1.0 + np.log(np.maximum(tf, 1.0))) * idf[local_ids]
     terms, cols = np.unique(local_ids, return_inverse=True)
     norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(units)))
-    return _Candidates(body, spans, rows, cols, vals, terms, norms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.nan_to_num(vals / norms[rows]) if len(rows) else vals
+    paragraph_of = np.unique(np.array([p for p, _, _ in spans], dtype=np.int64), return_inverse=True)[1]
+    return _Candidates(body, spans, unit_array, rows, cols.astype(np.int64), unit, norms, terms, paragraph_of)
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:
@@ -168,81 +207,178 @@ def _ranges(lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - offsets
 
 
-def _row_dot(c: _Candidates, dense: np.ndarray) -> np.ndarray:
-    """Dot product of every row with a dense vector over the compact columns."""
-    return np.bincount(c.rows, weights=c.vals * dense[c.cols], minlength=len(c))
+def _sparse_dot(
+    c: _Candidates, pool: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, size: int
+) -> np.ndarray:
+    """Dot products of the pool's unit TF-IDF rows with ``size`` sparse targets: (pool, size).
 
-
-def _mead_scores(c: _Candidates) -> np.ndarray:
-    n = len(c)
-    width = len(c.terms)
-    centroid = np.bincount(c.cols, weights=c.vals, minlength=width) / n
-    first = np.zeros(width)
-    first_entries = c.rows == 0
-    first[c.cols[first_entries]] = c.vals[first_entries]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        to_centroid = np.nan_to_num(_row_dot(c, centroid) / (c.norms * np.linalg.norm(centroid)))
-        to_first = np.nan_to_num(_row_dot(c, first) / (c.norms * c.norms[0]))
-    position = 1.0 - np.arange(n) / n
-    return CENTROID_WEIGHT * to_centroid + FIRST_SENTENCE_WEIGHT * to_first + POSITION_WEIGHT * position
-
-
-def _mmr(c: _Candidates, pool: np.ndarray, scores: np.ndarray, count: int) -> list[int]:
-    """Greedy picks (row numbers) by relevance minus similarity to what is already picked.
-
-    Only the ``pool`` rows compete (the best by score, a few times more than needed), so a
-    long document costs a small dense similarity matrix, not a quadratic one.
+    The pool rows are laid out dense by term and gathered for each target entry (``rows``
+    ascending), so the cost is pool size x number of entries: linear in the document's length.
     """
     slot = np.full(len(c), -1, dtype=np.int64)
     slot[pool] = np.arange(len(pool))
-    entry_slot = slot[c.rows]
-    keep = entry_slot >= 0
-    slots, cols = entry_slot[keep], c.cols[keep]
+    mine = slot[c.rows] >= 0
+    by_term = np.zeros((len(c.terms), len(pool)), dtype=np.float32)
+    by_term[c.cols[mine], slot[c.rows[mine]]] = c.unit[mine]
+    in_pool = np.zeros(len(c.terms), dtype=bool)
+    in_pool[c.cols[mine]] = True
+    shared = in_pool[cols]  # other entries meet only zeros
+    rows, cols, vals = rows[shared], cols[shared], vals[shared]
+    similarity = np.zeros((size, len(pool)), dtype=np.float32)
+    if len(rows):
+        products = by_term[cols] * vals.astype(np.float32)[:, None]
+        present = np.flatnonzero(np.diff(rows, prepend=-1))
+        similarity[rows[present]] = np.add.reduceat(products, present, axis=0)
+    return similarity.T
+
+
+def _paragraph_entries(c: _Candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit TF-IDF rows of the paragraphs (the sum of their candidate sentences' rows)."""
+    width = len(c.terms)
+    keys, inverse = np.unique(c.paragraph_of[c.rows] * width + c.cols, return_inverse=True)
+    vals = np.bincount(inverse, weights=c.unit * c.norms[c.rows])
+    rows, cols = keys // width, keys % width
+    norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=c.paragraph_count))
     with np.errstate(divide="ignore", invalid="ignore"):
-        unit = np.nan_to_num(c.vals[keep] / c.norms[c.rows[keep]])
-    relevance = scores[pool] / (scores.max() or 1.0)
+        return rows, cols, np.nan_to_num(vals / norms[rows])
+
+
+def _paragraph_vectors(c: _Candidates, rows: np.ndarray) -> np.ndarray:
+    """Each paragraph's normalised mean sentence vector."""
+    sums = np.zeros((c.paragraph_count, rows.shape[1]), dtype=np.float32)
+    np.add.at(sums, c.paragraph_of, rows)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+
+
+def _relevance(c: _Candidates) -> np.ndarray:
+    """How much each candidate is about what the document is about (MEAD's two content features).
+
+    Cosine with the centroid of the raw TF-IDF rows (so a sentence carrying more of the
+    document's vocabulary scores higher, as informative sentences do), plus LEAD_WEIGHT
+    times the cosine with the first sentence, which in news states what the rest develops.
+    """
+    centroid = np.bincount(c.cols, weights=c.unit * c.norms[c.rows], minlength=len(c.terms))
+    to_centroid = np.bincount(c.rows, weights=c.unit * centroid[c.cols], minlength=len(c))
+    to_centroid /= np.linalg.norm(centroid) or 1.0
+    first = np.zeros(len(c.terms))
+    mine = c.rows == 0
+    first[c.cols[mine]] = c.unit[mine]
+    to_lead = np.bincount(c.rows, weights=c.unit * first[c.cols], minlength=len(c))
+    return to_centroid + LEAD_WEIGHT * to_lead
+
+
+def _pool(c: _Candidates, relevance: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Candidates that may be picked: all, or in a long document the most relevant of each tenth."""
+    n = len(c)
+    everyone = np.arange(n) if allowed is None else np.flatnonzero(allowed)
+    if len(everyone) <= POOL_SIZE:
+        return everyone
+    bins = (everyone * POOL_BINS) // n
+    order = np.lexsort((-relevance[everyone], bins))
+    ranked_bins = bins[order]
+    rank = np.arange(len(order)) - np.searchsorted(ranked_bins, ranked_bins)
+    return np.sort(everyone[order[rank < POOL_SIZE // POOL_BINS]])
+
+
+def _similarity(c: _Candidates, pool: np.ndarray, vectors: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(how well each pool sentence covers each paragraph, near-duplicate pairs (pool, pool)).
+
+    A sentence covers a paragraph by its similarity to the whole paragraph, so the sentence
+    that states a paragraph's point covers it better than a detail of it does.
+    """
+    # Picks come from the pool only, so only pool pairs can be duplicates.
+    slot = np.full(len(c), -1, dtype=np.int64)
+    slot[pool] = np.arange(len(pool))
+    mine = slot[c.rows] >= 0
+    duplicate = _sparse_dot(c, pool, slot[c.rows[mine]], c.cols[mine], c.unit[mine], len(pool)) >= DUPLICATE_SIMILARITY
+    coverage = _sparse_dot(c, pool, *_paragraph_entries(c), c.paragraph_count)
+    if vectors is not None:
+        rows = np.asarray(vectors[c.units], dtype=np.float32)
+        duplicate |= (rows[pool] @ rows[pool].T) >= SEMANTIC_DUPLICATE
+        if SEMANTIC_WEIGHT > 0:
+            cosine = rows[pool] @ _paragraph_vectors(c, rows).T
+            semantic = np.clip((cosine - SEMANTIC_FLOOR) / (1.0 - SEMANTIC_FLOOR), 0.0, 1.0)
+            coverage = (1 - SEMANTIC_WEIGHT) * coverage + SEMANTIC_WEIGHT * semantic
+    return coverage, duplicate
+
+
+def _content(c: _Candidates) -> np.ndarray:
+    """How much each paragraph says: its distinct terms (over its sentences), as a share of all."""
+    terms = np.bincount(c.paragraph_of[c.rows], minlength=c.paragraph_count).astype(np.float64)
+    return terms / (terms.sum() or 1.0)
+
+
+def _coverage_picks(
+    c: _Candidates,
+    pool: np.ndarray,
+    coverage: np.ndarray,
+    weights: np.ndarray,
+    relevance: np.ndarray,
+    duplicate: np.ndarray,
+    count: int,
+) -> list[int]:
+    """Greedy picks (candidate rows): relevance x share of the sentence's coverage still new.
+
+    ``coverage[p, t]`` is how well pool sentence p covers paragraph t; ``weights[t]`` how
+    much covering paragraph t is worth; ``relevance`` (per candidate) how much a sentence
+    is about the subject.
+    """
+    n = len(c)
+    weights = weights.astype(np.float32)
+    worth = coverage @ weights  # each sentence's coverage when nothing is covered yet
+    value = worth / (worth.max() or 1.0)
+    relevant = relevance[pool] / (relevance[pool].max() or 1.0)
+    prior = 1.0 + POSITION_WEIGHT * (1.0 - pool / max(n, 1))
+    sections = int(np.clip(round(c.paragraph_count / PARAGRAPHS_PER_SECTION), 1, MAX_SENTENCES))
+    section = np.minimum((c.paragraph_of[pool] * sections) // max(c.paragraph_count, 1), sections - 1)
+    picked_value = np.zeros(sections)
+    covered = np.zeros(coverage.shape[1], dtype=np.float32)
+    available = np.ones(len(pool), dtype=bool)
     chosen: list[int] = []
     texts: set[str] = set()
-    redundancy = np.zeros(len(pool))
-    available = np.ones(len(pool), dtype=bool)
-    while len(chosen) < count:
-        allowed = available & (redundancy < DUPLICATE_SIMILARITY)
-        if not allowed.any():
-            break
-        value = np.where(allowed, MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy, -np.inf)
-        best = int(np.argmax(value))
+    while len(chosen) < count and available.any():
+        new = np.maximum(coverage - covered, 0.0) @ weights
+        novelty = np.divide(new, worth, out=np.zeros_like(new), where=worth > 0)
+        spread = np.sqrt(picked_value[section] + value) - np.sqrt(picked_value[section])
+        score = np.where(available, relevant * novelty * (1 + SPREAD_WEIGHT * spread) * prior, -np.inf)
+        best = int(np.argmax(score))
         available[best] = False
-        text = c.text(int(pool[best]))
+        row = int(pool[best])
+        text = c.text(row)
         if text in texts:
             continue
         texts.add(text)
-        chosen.append(int(pool[best]))
-        picked = np.zeros(len(c.terms))
-        mine = slots == best
-        picked[cols[mine]] = unit[mine]
-        similarity = np.bincount(slots, weights=unit * picked[cols], minlength=len(pool))
-        redundancy = np.maximum(redundancy, similarity)
+        chosen.append(row)
+        covered = np.maximum(covered, coverage[best])
+        picked_value[section[best]] += value[best]
+        available &= ~duplicate[:, best]
     return chosen
 
 
-def _pool(scores: np.ndarray, count: int) -> np.ndarray:
-    size = min(len(scores), max(4 * count, 40))
-    return np.argsort(-scores, kind="stable")[:size]
-
-
 def rank_sentences(
-    document: Document, layout: Layout, bundle: TermBundle, count: int = MAX_SENTENCES
+    document: Document,
+    layout: Layout,
+    bundle: TermBundle,
+    vectors: np.ndarray | None = None,
+    count: int = MAX_SENTENCES,
 ) -> tuple[SummarySentence, ...]:
-    """The MMR pick order of a document's best sentences (a summary of N is the first N).
+    """The greedy pick order of a document's summary sentences (a summary of N is the first N).
 
-    Computed once per document when it is indexed, since greedy picks are a prefix of each
-    other: the 3-sentence summary is the first 3 of the 10-sentence pick.
+    Computed once per document when it is indexed, and again when its sentence vectors
+    arrive (one row per layout sentence, front matter first, as ``sentence_texts`` gives
+    them; rows of another version of the document are ignored). Greedy picks are a prefix
+    of each other, so the 3-sentence summary is the first 3 of the 10-sentence pick.
     """
     candidates = _candidates(document, layout, bundle)
     if not len(candidates):
         return ()
-    scores = _mead_scores(candidates)
-    picks = _mmr(candidates, _pool(scores, count), scores, count)
+    if vectors is not None and len(vectors) != len(layout.sentence_starts):
+        vectors = None
+    relevance = _relevance(candidates)
+    pool = _pool(candidates, relevance)
+    coverage, duplicate = _similarity(candidates, pool, vectors)
+    picks = _coverage_picks(candidates, pool, coverage, _content(candidates), relevance, duplicate, count)
     return tuple(candidates.sentence(i) for i in picks)
 
 
@@ -255,15 +391,22 @@ def summarize(
     sentences: int = DEFAULT_SENTENCES,
     topic: str | None = None,
     ranked: tuple[SummarySentence, ...] | None = None,
+    vectors: VectorTable | None = None,
+    encode: Encode | None = None,
 ) -> Summary:
     """A summary of ``sentences`` sentences (1-10) in document order, optionally on a topic.
 
     ``ranked`` is the precomputed pick order from ``rank_sentences`` (used when there is no
-    topic, so the common case is served from memory).
+    topic, so the common case is served from memory). With ``vectors`` and ``encode`` a
+    topic is found by meaning as well as words, when the document has its vectors.
     """
     started = time.perf_counter()
     count = max(1, min(MAX_SENTENCES, sentences))
     d = index.position(document.doc_id)
+    layout = index.layouts[d]
+    rows = vectors.per_document[d] if vectors is not None and encode is not None else None
+    if rows is not None and len(rows) != len(layout.sentence_starts):
+        rows = None
 
     def done(status: SummaryStatus, picked: Sequence[SummarySentence] = ()) -> Summary:
         ordered = tuple(sorted(picked, key=lambda s: s.start))
@@ -271,11 +414,21 @@ def summarize(
         return Summary(document, topic, status, ordered, elapsed)
 
     if topic is None or not topic.strip():
-        picks = ranked if ranked is not None else rank_sentences(document, index.layouts[d], index.bundles[d])
+        picks = ranked if ranked is not None else rank_sentences(document, layout, index.bundles[d], rows)
         return done(SummaryStatus.OK if picks else SummaryStatus.NO_SENTENCES, picks[:count])
 
     # The topic is read exactly as a question is (length cap, cleaning, decline rule).
-    check = answer_question(topic, index, analyzer, speller, top=1, doc_id=document.doc_id)
+    semantic = rows is not None
+    check = answer_question(
+        topic,
+        index,
+        analyzer,
+        speller,
+        top=1,
+        doc_id=document.doc_id,
+        vectors=vectors if semantic else None,
+        encode=encode if semantic else None,
+    )
     if check.status is Status.TOO_LONG:
         return done(SummaryStatus.TOO_LONG)
     if check.status is Status.EMPTY:
@@ -283,17 +436,41 @@ def summarize(
     if not check.answered:
         return done(SummaryStatus.NOT_FOUND)
 
-    query = read_question(check.cleaned, index, analyzer, speller)
-    candidates = _candidates(document, index.layouts[d], index.bundles[d])
+    candidates = _candidates(document, layout, index.bundles[d])
     if not len(candidates):
         return done(SummaryStatus.NO_SENTENCES)
-    base = _mead_scores(candidates)
-    to_global = index.local_to_global[d]
-    relevance = np.array([query.coverage({int(to_global[t]) for t in present}) for present in candidates.term_sets()])
-    if not (relevance > 0).any():
+    relevance = _topic_relevance(candidates, check.cleaned, index, analyzer, speller, d, rows, encode)
+    on_topic = relevance > 0
+    if not on_topic.any():
         return done(SummaryStatus.NOT_FOUND)
-    scores = np.where(relevance > 0, base * (0.5 + relevance / relevance.max()), -np.inf)
-    focused = np.flatnonzero(relevance > 0)
-    pool = focused[np.argsort(-scores[focused], kind="stable")][: max(4 * count, 40)]
-    picks = _mmr(candidates, pool, np.where(relevance > 0, scores, 0.0), count)
+    pool = _pool(candidates, relevance, on_topic)
+    coverage, duplicate = _similarity(candidates, pool, rows)
+    # The content to cover is what the document says about the topic: each paragraph
+    # counts as much as its sentences are on the topic.
+    weights = _content(candidates) * np.bincount(
+        candidates.paragraph_of, weights=relevance, minlength=coverage.shape[1]
+    )
+    picks = _coverage_picks(candidates, pool, coverage, weights, relevance, duplicate, count)
     return done(SummaryStatus.OK, [candidates.sentence(i) for i in picks])
+
+
+def _topic_relevance(
+    c: _Candidates,
+    cleaned: str,
+    index: Index,
+    analyzer: Analyzer,
+    speller: Speller | None,
+    d: int,
+    vectors: np.ndarray | None,
+    encode: Encode | None,
+) -> np.ndarray:
+    """Each candidate's relevance to the topic, 0 when off it: the topic's words it has, and its meaning."""
+    query = read_question(cleaned, index, analyzer, speller)
+    to_global = index.local_to_global[d]
+    words = np.array([query.coverage({int(to_global[t]) for t in present}) for present in c.term_sets()])
+    if vectors is None or encode is None:
+        return words
+    topic = np.asarray(encode([cleaned])[0], dtype=np.float32)
+    cosine = np.asarray(vectors[c.units], dtype=np.float32) @ topic
+    meaning = np.where(cosine >= TOPIC_SIMILARITY, cosine, 0.0)
+    return np.where((words > 0) | (meaning > 0), (words + meaning) / 2, 0.0)

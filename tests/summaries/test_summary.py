@@ -10,7 +10,6 @@ import sys
 import numpy as np
 import pytest
 
-from bot.search.vectors import VectorTable, sentence_texts
 from bot.serving.snapshot import build_snapshot
 from bot.summaries.summary import MAX_SENTENCES, SummaryStatus, rank_sentences, summarize
 from tests.conftest import DATA, ROOT, front_matter, make_kb
@@ -29,21 +28,6 @@ def dev():
         yield build_snapshot(folder, save_cache=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    module = pytest.importorskip("bot.search.encoder")
-    if not module.model_available():
-        pytest.skip("sentence model not installed")
-    return module.load_encoder()
-
-
-def _vectors(snapshot, encoder) -> VectorTable:
-    found = {}
-    for document, layout in zip(snapshot.index.documents, snapshot.index.layouts, strict=True):
-        found[(document.doc_id, document.digest)] = encoder.encode(sentence_texts(document, layout)).astype(np.float16)
-    return VectorTable.build(snapshot.index, "test", found)
 
 
 def _body_sentences(snapshot, doc_id):
@@ -173,14 +157,13 @@ def test_topic_summaries_focus_and_decline(shipped):
     assert shipped.summarize(document, topic="?!").status is SummaryStatus.EMPTY_TOPIC
 
 
-def test_a_topic_reaches_the_paragraph_about_it_by_meaning(shipped, encoder):
-    document = shipped.documents[0]
-    table = _vectors(shipped, encoder)
-    index, analyzer, speller = shipped.index, shipped.analyzer, shipped.speller
+def test_a_topic_reaches_the_paragraph_about_it_by_meaning(shipped_semantic):
+    s = shipped_semantic
+    document = s.documents[0]
 
     def topic_summary(topic: str):
         return summarize(
-            document, index, analyzer, speller, sentences=3, topic=topic, vectors=table, encode=encoder.encode
+            document, s.index, s.analyzer, s.speller, sentences=3, topic=topic, vectors=s.vectors, encode=s.encode
         )
 
     alliance = topic_summary("japan us alliance")

@@ -63,7 +63,7 @@ DATA = ROOT / "tests" / "data" / "summaries"
 HELDOUT = ROOT / "bench" / "data" / "heldout"
 SIZES = (3, 5, 8)
 DRAWS = 200
-REPEATS = 9
+REPEATS = 25
 # coverage+vectors is the shipped method given sentence vectors (they catch paraphrased
 # duplicates); blend-0.3 also mixes their cosine into the coverage similarity (measured, not shipped).
 METHODS = ("coverage", "coverage+vectors", "blend-0.3", "mead", "lead", "random")
@@ -362,17 +362,18 @@ def cost(encode_available: bool) -> None:
             vectors = rng.standard_normal((rows, 384)).astype(np.float32)
             vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float16)
 
-            def timed(fn: Callable[[], object]) -> float:
-                times = []
-                for _ in range(REPEATS):
+            runs: dict[str, Callable[[], object]] = {
+                "mead": functools.partial(mead_summary.rank_sentences, document, layout, bundle),
+                "lexical": functools.partial(summary_module.rank_sentences, document, layout, bundle),
+                "vectors": functools.partial(summary_module.rank_sentences, document, layout, bundle, vectors),
+            }
+            times: dict[str, list[float]] = {name: [] for name in runs}
+            for _ in range(REPEATS):  # round robin, so a busy moment costs every method alike
+                for name, run in runs.items():
                     started = time.perf_counter()
-                    fn()
-                    times.append((time.perf_counter() - started) * 1000)
-                return statistics.median(times)
-
-            mead = timed(functools.partial(mead_summary.rank_sentences, document, layout, bundle))
-            lexical = timed(functools.partial(summary_module.rank_sentences, document, layout, bundle))
-            semantic = timed(functools.partial(summary_module.rank_sentences, document, layout, bundle, vectors))
+                    run()
+                    times[name].append((time.perf_counter() - started) * 1000)
+            mead, lexical, semantic = (statistics.median(times[name]) for name in runs)
             body = rows - int(layout.sentence_ptr[1])
             print(f"| {paragraphs} | {body} | {mead:.1f} | {lexical:.1f} | {semantic:.1f} |")
     finally:

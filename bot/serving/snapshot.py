@@ -171,10 +171,21 @@ class Snapshot:
         return Answer(question, clean_question(question), status, tuple(results), elapsed, 1.0, summary=True)
 
     def summarize(self, document: Document, *, sentences: int = DEFAULT_SENTENCES, topic: str | None = None) -> Summary:
-        """A document's summary; without a topic it comes from the ranking made at load time."""
+        """A document's summary; without a topic it comes from the ranking made at load time.
+
+        A topic is found by meaning as well as words once the snapshot has sentence vectors.
+        """
         ranked = self.ranked.get((document.doc_id, document.digest))
         return summarize(
-            document, self.index, self.analyzer, self.speller, sentences=sentences, topic=topic, ranked=ranked
+            document,
+            self.index,
+            self.analyzer,
+            self.speller,
+            sentences=sentences,
+            topic=topic,
+            ranked=ranked,
+            vectors=self.vectors if self.semantic else None,
+            encode=self.encode if self.semantic else None,
         )
 
     def paragraph_count(self, document: Document) -> int:

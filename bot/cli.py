@@ -239,8 +239,7 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
         for line in exc.lines:
             print(f"config error: {line}", file=err)
         return EXIT_USAGE
-    secrets = [settings.token.reveal()] + ([settings.feedback_key.reveal()] if settings.feedback_key else [])
-    setup_logging(settings.log_level, secrets)
+    setup_logging(settings.log_level, settings.secret_values())
     log = logging.getLogger("bot")
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:

@@ -13,12 +13,14 @@ sets its paths as ``KNOWLEDGE_DIR_DEFAULT``, ``INDEX_CACHE_DIR_DEFAULT`` and
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
@@ -61,6 +63,9 @@ VARIABLES = (
     "DATABASE_PATH",
     "FEEDBACK_KEY",
     "FEEDBACK_RETENTION_DAYS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "RELOAD_WAIT_SECONDS",
 )
 # Variables whose default a deployment may change with NAME_DEFAULT (the Docker image does).
 DEPLOYMENT_DEFAULTS = ("KNOWLEDGE_DIR", "INDEX_CACHE_DIR", "DATABASE_PATH")
@@ -124,6 +129,22 @@ class Settings:
     database_path: Path = Path("feedback.sqlite3")
     feedback_key: Secret | None = None
     feedback_retention_days: int = 90
+    database_url: Secret | None = None
+    redis_url: Secret | None = None
+    reload_wait_seconds: float = 20.0
+
+    def secret_values(self) -> list[str]:
+        """Every string the log formatter must redact: the token, the key, URLs and their passwords."""
+        found = [self.token.reveal()]
+        if self.feedback_key is not None:
+            found.append(self.feedback_key.reveal())
+        for url in (self.database_url, self.redis_url):
+            if url is not None:
+                found.append(url.reveal())
+                password = urlsplit(url.reveal()).password
+                if password:
+                    found += [password, unquote(password)]
+        return found
 
     @property
     def wants_message_content(self) -> bool:
@@ -293,6 +314,34 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if feedback_key and len(feedback_key.encode("utf-8")) < 16:
         errors.append("FEEDBACK_KEY: too short; use at least 16 random characters (or leave it empty)")
 
+    def server_url(name: str, schemes: tuple[str, ...], example: str, package: tuple[str, str]) -> Secret | None:
+        """A server URL, which may hold a password: errors never repeat the value."""
+        raw = get(name)
+        if not raw:
+            return None
+        try:
+            parts = urlsplit(raw)
+            parts.port  # noqa: B018 - a malformed port raises here
+        except ValueError:
+            errors.append(f"{name}: not a valid URL (for example {example})")
+            return None
+        if parts.scheme not in schemes or re.search(r"\s", raw):
+            shown = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+            errors.append(f"{name}: {shown}; expected a {' or '.join(f'{s}://' for s in schemes)} URL like {example}")
+            return None
+        module, extra = package
+        if importlib.util.find_spec(module) is None:
+            errors.append(f"{name}: needs the {module} package: pip install '.[{extra}]'")
+            return None
+        return Secret(raw)
+
+    database_url = server_url(
+        "DATABASE_URL", ("postgresql", "postgres"), "postgresql://bot:password@db:5432/bot", ("psycopg", "postgres")
+    )
+    if database_url is not None and not feedback_key:
+        errors.append("DATABASE_URL: needs FEEDBACK_KEY, the key every host shares to recognise the same user")
+    redis_url = server_url("REDIS_URL", ("redis", "rediss", "unix"), "redis://redis:6379/0", ("redis", "redis"))
+
     cache = get("INDEX_CACHE_DIR")
     settings = Settings(
         token=Secret(token),
@@ -318,6 +367,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_path=database,
         feedback_key=Secret(feedback_key) if feedback_key and len(feedback_key.encode("utf-8")) >= 16 else None,
         feedback_retention_days=int(number("FEEDBACK_RETENTION_DAYS", 90, 1, 3650)),
+        database_url=database_url,
+        redis_url=redis_url,
+        reload_wait_seconds=number("RELOAD_WAIT_SECONDS", 20.0, 1, 600, whole=False),
     )
     if errors:
         position = {name: i for i, name in enumerate(VARIABLES)}

@@ -219,3 +219,50 @@ def test_semantic_is_on_unless_turned_off_and_a_typo_is_one_line():
         assert exc.lines == ("SEMANTIC: 'maybe' is not on or off",)
     else:
         raise AssertionError("SEMANTIC=maybe was accepted")
+
+
+def test_server_urls_are_secrets_and_their_passwords_are_redacted(tmp_path):
+    base = {"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path), "FEEDBACK_KEY": "k" * 16}
+    defaults = load_settings(base)
+    assert (defaults.database_url, defaults.redis_url, defaults.reload_wait_seconds) == (None, None, 20.0)
+    settings = load_settings(
+        base
+        | {
+            "DATABASE_URL": "postgresql://bot:pg-pass%2Fword@db:5432/bot",
+            "REDIS_URL": "redis://:redis-password@redis:6379/0",
+            "RELOAD_WAIT_SECONDS": "45",
+        }
+    )
+    assert settings.redis_url is not None and settings.redis_url.reveal() == "redis://:redis-password@redis:6379/0"
+    assert settings.reload_wait_seconds == 45
+    assert "redis-password" not in repr(settings) and "pg-pass" not in repr(settings)
+    formatter = RedactingFormatter(settings.secret_values())
+    for leak in ("redis-password", "pg-pass/word", "pg-pass%2Fword", settings.redis_url.reveal()):
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "connecting with %s", (leak,), None)
+        assert leak not in formatter.format(record)
+
+
+def test_bad_server_urls_are_one_line_each_without_the_password(tmp_path):
+    base = {"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path)}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(
+            base
+            | {
+                "DATABASE_URL": "mysql://bot:hunter2-secret@db/bot",
+                "REDIS_URL": "redis://:hunter3-secret@redis:notaport/0",
+                "RELOAD_WAIT_SECONDS": "0",
+            }
+        )
+    lines = raised.value.lines
+    assert [line.split(":")[0] for line in lines] == ["DATABASE_URL", "REDIS_URL", "RELOAD_WAIT_SECONDS"]
+    assert lines[0].startswith("DATABASE_URL: scheme 'mysql'; expected a postgresql:// or postgres:// URL")
+    assert lines[1] == "REDIS_URL: not a valid URL (for example redis://redis:6379/0)"
+    assert "hunter" not in str(raised.value)
+
+
+def test_a_database_url_needs_the_shared_feedback_key(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://db/bot"})
+    assert list(raised.value.lines) == [
+        "DATABASE_URL: needs FEEDBACK_KEY, the key every host shares to recognise the same user"
+    ]

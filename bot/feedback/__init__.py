@@ -3,6 +3,7 @@
 May import bot.knowledge and bot.search only (never discord, never the adapter or serving).
 """
 
+from bot.feedback.factory import FeedbackSettings, open_feedback_store
 from bot.feedback.grouping import MEANING_THRESHOLD, WORD_OVERLAP, Embed, group_by_meaning, group_by_words
 from bot.feedback.store import (
     DEFAULT_RETENTION_DAYS,
@@ -29,6 +30,7 @@ __all__ = [
     "DocumentTotals",
     "Embed",
     "FeedbackError",
+    "FeedbackSettings",
     "FeedbackStore",
     "GapGroup",
     "GapReport",
@@ -39,4 +41,5 @@ __all__ = [
     "group_by_meaning",
     "group_by_words",
     "load_key",
+    "open_feedback_store",
 ]

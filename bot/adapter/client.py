@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,12 @@ from bot.adapter.commands import KnowledgeCog
 from bot.adapter.tree import KnowledgeTree
 from bot.config import Settings
 from bot.log import one_line
+from bot.serving.coordination import Coordinator, ProcessId
 from bot.serving.library import KnowledgeBase, ReloadReport
 from bot.serving.snapshot import default_cache_dir
 from bot.serving.status import HEARTBEAT_SECONDS, Status, status_path, write_status
 
-__all__ = ["Backoff", "Reporter", "create_bot", "intents_for", "is_transient", "serve"]
+__all__ = ["Backoff", "Reporter", "coordinator_for", "create_bot", "intents_for", "is_transient", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,17 @@ class _KnowledgeBotMixin:
 
     kb: KnowledgeBase
     settings: Settings
+    coordinator: Coordinator
 
     async def setup_hook(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
-        await bot.add_cog(KnowledgeCog(bot, self.kb, self.settings))
+        await self.coordinator.start()
+        await bot.add_cog(KnowledgeCog(bot, self.kb, self.settings, self.coordinator))
         await _sync_commands(bot, self.settings)
+
+    async def close(self) -> None:
+        await super().close()  # type: ignore[misc]
+        await self.coordinator.close()
 
     was_ready = False  # set once connected: a later failure starts the backoff afresh
     reporter: Reporter | None = None  # the health status file, when run by serve()
@@ -122,7 +130,30 @@ def create_bot(kb: KnowledgeBase, settings: Settings, **client_options: Any) -> 
     bot = cls(**options)
     bot.kb = kb  # type: ignore[attr-defined]
     bot.settings = settings  # type: ignore[attr-defined]
+
+    async def reload_here() -> ReloadReport:
+        report = await kb.reload()
+        bot.dispatch("knowledge_reloaded", report)  # the health status shows the new count, whoever asked
+        return report
+
+    bot.coordinator = coordinator_for(settings, reload_here)  # type: ignore[attr-defined]
     return bot
+
+
+def coordinator_for(settings: Settings, reload: Callable[[], Awaitable[ReloadReport]]) -> Coordinator:
+    """The link to the bot's other processes through ``REDIS_URL``; without it, a process on its own.
+
+    ``reload`` is what a reload runs in this process, whichever process asked for it.
+    """
+    shards = settings.shard_ids
+    if shards is None and settings.shard_count is not None:
+        shards = tuple(range(settings.shard_count))  # every shard runs here
+    return Coordinator(
+        settings.redis_url.reveal() if settings.redis_url is not None else None,
+        reload=reload,
+        identity=ProcessId.current(shards),
+        reply_timeout=settings.reload_wait_seconds,
+    )
 
 
 async def _sync_commands(bot: commands.Bot, settings: Settings) -> None:

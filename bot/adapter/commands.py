@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import discord
@@ -27,6 +28,7 @@ from bot.adapter.send import respond, send_reply
 from bot.knowledge.text import clean_question, has_words
 from bot.log import log_question
 from bot.search.answer import Answer, Status
+from bot.serving.coordination import Coordinator
 from bot.serving.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES
 
@@ -43,45 +45,68 @@ MENTION_HINT = "Mention me with a question, for example: who wrote the article?"
 class KnowledgeCog(commands.Cog):
     """/ask, /summary, /sources, /reload, /help, and questions by mention or in answer channels."""
 
-    def __init__(self, bot: commands.Bot, kb: KnowledgeBase, settings: Settings) -> None:
+    def __init__(
+        self, bot: commands.Bot, kb: KnowledgeBase, settings: Settings, coordinator: Coordinator | None = None
+    ) -> None:
         self.bot = bot
         self.kb = kb
         self.settings = settings
-        self.pending = 0
+        # Without Redis the coordinator is this process alone: the local limiters and count decide.
+        self.coordinator = coordinator or Coordinator(None, reload=self._reload_here)
         self.limiter = QuestionLimiter(settings.cooldown_questions, settings.cooldown_seconds)
         self.summary_limiter = QuestionLimiter(settings.summary_cooldown_questions, settings.summary_cooldown_seconds)
+        c = self.coordinator
+        self.shared_limiters = {
+            "ask": c.limiter("ask", settings.cooldown_questions, settings.cooldown_seconds, self.limiter),
+            "summary": c.limiter(
+                "summary", settings.summary_cooldown_questions, settings.summary_cooldown_seconds, self.summary_limiter
+            ),
+        }
+        self.slots = c.counter("questions", settings.max_pending_questions)
+
+    async def _reload_here(self) -> ReloadReport:
+        report = await self.kb.reload()
+        self.bot.dispatch("knowledge_reloaded", report)  # the health status shows the new count
+        return report
+
+    @property
+    def pending(self) -> int:
+        """Questions this process is answering right now."""
+        return self.slots.local
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Checks for every command of this cog: moderators for /reload, cooldowns for questions."""
         name = interaction.command.name if interaction.command else ""
         if name == "reload":
             require_moderator(interaction, self.settings.mod_role_ids)
-        limiter = {"ask": self.limiter, "summary": self.summary_limiter}.get(name)
+        limiter = self.shared_limiters.get(name)
         if limiter is not None:
-            error = limiter.cooldown_error(interaction.user.id)
-            if error is not None:
-                raise error
+            retry = await limiter.hit(interaction.user.id)
+            if retry is not None:
+                raise app_commands.CommandOnCooldown(app_commands.Cooldown(limiter.rate, limiter.per), retry)
         return True
 
     # -- shared steps ------------------------------------------------------------------
 
-    def _busy(self) -> Reply | None:
-        """A 'busy' reply when too many questions are already being answered."""
-        if self.pending >= self.settings.max_pending_questions:
-            return render_notice(
-                "I'm busy",
-                "Too many questions at once; try again in a few seconds.",
-                ephemeral=True,
-                colour=WARNING_COLOUR,
-            )
-        return None
+    @staticmethod
+    def _busy() -> Reply:
+        """The reply when too many questions are already being answered."""
+        return render_notice(
+            "I'm busy",
+            "Too many questions at once; try again in a few seconds.",
+            ephemeral=True,
+            colour=WARNING_COLOUR,
+        )
 
-    async def _answer(self, question: str, *, top: int, doc_id: str | None) -> Answer:
-        self.pending += 1
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[bool]:
+        """One of MAX_PENDING_QUESTIONS answering slots (of every process, with Redis); False: busy."""
+        free = await self.slots.acquire()
         try:
-            return await self.kb.ask(question, top=top, doc_id=doc_id)
+            yield free
         finally:
-            self.pending -= 1
+            if free:
+                self.slots.release()
 
     def _resolve_document(self, key: str | None) -> tuple[str | None, Reply | None]:
         """A document id from an id or title typed by the user, or a reply explaining why not."""
@@ -118,13 +143,13 @@ class KnowledgeCog(commands.Cog):
         if problem is not None:
             await respond(interaction, problem)
             return
-        busy = self._busy()
-        if busy is not None:
-            await respond(interaction, busy)
-            return
-        if self.kb.snapshot.index.size >= OFFLOAD_PASSAGES:
-            await interaction.response.defer(thinking=True, ephemeral=private)
-        answer = await self._answer(question, top=results, doc_id=doc_id)
+        async with self._slot() as free:
+            if not free:
+                await respond(interaction, self._busy())
+                return
+            if self.kb.snapshot.index.size >= OFFLOAD_PASSAGES:
+                await interaction.response.defer(thinking=True, ephemeral=private)
+            answer = await self.kb.ask(question, top=results, doc_id=doc_id)
         await respond(interaction, render_answer(answer, self.kb.snapshot.documents, ephemeral=private))
         self._log(interaction.guild_id, interaction.channel_id, "ask", started, answer)
 
@@ -218,12 +243,13 @@ class KnowledgeCog(commands.Cog):
     async def reload(self, interaction: discord.Interaction) -> None:
         """Moderators: re-read the knowledge folder and swap it in."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        report = await self.kb.reload()
+        fanout = await self.coordinator.broadcast_reload("/reload", requested_by=interaction.user.id)
+        report = fanout.local
         log.info("%s (by user=%s guild=%s)", report.summary_line(), interaction.user.id, interaction.guild_id)
         for problem in report.errors:
             log.info("reload problem: %s", problem)
-        self.bot.dispatch("knowledge_reloaded", report)  # the health status shows the new count
-        await respond(interaction, render_reload(report))
+        # The coordinator's reload (create_bot's, or _reload_here) told the health status already.
+        await respond(interaction, render_reload(report, fanout if self.coordinator.enabled else None))
         await self._post_mod_log(interaction.user.id, report)
 
     async def _post_mod_log(self, user_id: int, report: ReloadReport) -> None:
@@ -275,19 +301,20 @@ class KnowledgeCog(commands.Cog):
             if self.bot.user in message.mentions:
                 await send_reply(message, render_notice("Hi!", MENTION_HINT))
             return
-        retry = self.limiter.hit(message.author.id)
+        limiter = self.shared_limiters["ask"]
+        retry = await limiter.hit(message.author.id)
         if retry is not None:
-            if self.limiter.first_notice(message.author.id, retry):
+            if limiter.first_notice(message.author.id, retry):
                 wait = max(1, int(retry + 0.999))
                 notice = render_notice("Slow down a little", f"Try again in {wait} s.", colour=WARNING_COLOUR)
                 await send_reply(message, notice, delete_after=min(30.0, max(5.0, retry)))
             log.debug("question over the cooldown: user=%s", message.author.id)
             return
-        busy = self._busy()
-        if busy is not None:
-            await send_reply(message, busy, delete_after=15.0)
-            return
-        answer = await self._answer(question, top=3, doc_id=None)
+        async with self._slot() as free:
+            if not free:
+                await send_reply(message, self._busy(), delete_after=15.0)
+                return
+            answer = await self.kb.ask(question, top=3, doc_id=None)
         if answer.status is Status.EMPTY and self.bot.user not in message.mentions:
             return  # small talk in an answer channel: stay quiet
         await send_reply(message, render_answer(answer, self.kb.snapshot.documents))

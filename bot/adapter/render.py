@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.errors import KnowledgeProblem
@@ -21,6 +21,7 @@ from bot.knowledge.citations import paragraph_label, quote_link
 from bot.knowledge.documents import Document
 from bot.knowledge.text import Span, unwrap
 from bot.search.answer import MAX_QUESTION_CHARS, Answer, Result, Status
+from bot.serving.coordination import FanoutReport
 from bot.serving.library import ReloadReport
 from bot.summaries.summary import Summary, SummarySentence, SummaryStatus
 
@@ -357,8 +358,50 @@ def _problem_block(problems: Sequence[KnowledgeProblem], budget: int) -> str:
     return "```\n" + "\n".join(kept) + "\n```"
 
 
-def render_reload(report: ReloadReport) -> Reply:
-    """What a reload changed, or why it failed (always ephemeral: it is for the moderator)."""
+def render_reload(report: ReloadReport, fanout: FanoutReport | None = None) -> Reply:
+    """What a reload changed, or why it failed (always ephemeral: it is for the moderator).
+
+    With several processes (``fanout``), one line per process follows: its outcome, or that
+    it did not answer in time.
+    """
+    reply = _render_local_reload(report)
+    if fanout is None:
+        return reply
+    embed = dict(reply.embeds[0])
+    budget = LIMITS.description - discord_length(embed["description"]) - 2
+    embed["description"] += "\n\n" + _process_block(fanout, budget)
+    if not fanout.ok and embed["color"] == SUMMARY_COLOUR:
+        embed["color"] = WARNING_COLOUR
+    return replace(reply, embeds=(embed,))
+
+
+def _process_block(fanout: FanoutReport, budget: int) -> str:
+    marks = [("✅" if o.ok else "⏳" if o.busy else "❌") for o in fanout.outcomes]
+    rows = [
+        f"{mark} **{escape_markdown(o.process.label)}**: {escape_markdown(o.line)}"
+        for mark, o in zip(marks, fanout.outcomes, strict=True)
+    ]
+    rows += [f"❔ **{escape_markdown(p.label)}**: no answer within {fanout.waited_s:.0f} s" for p in fanout.silent]
+    if fanout.unnamed_silent:
+        rows.append(f"❔ {fanout.unnamed_silent} more process(es) heard the request but did not answer")
+    if fanout.degraded:
+        rows.append("⚠️ Redis is unreachable: only this process reloaded; the others still serve the old files")
+    head = f"**Processes:** {len(fanout.outcomes)} answered" + (
+        f", {len(fanout.silent) + fanout.unnamed_silent} silent" if fanout.silent or fanout.unnamed_silent else ""
+    )
+    kept = [head]
+    used = discord_length(head)
+    for i, row in enumerate(rows):
+        row = _shorten_plain(row, 300)
+        if used + discord_length(row) + 1 > budget - 40:
+            kept.append(f"… and {len(rows) - i} more")
+            break
+        kept.append(row)
+        used += discord_length(row) + 1
+    return "\n".join(kept)
+
+
+def _render_local_reload(report: ReloadReport) -> Reply:
     if report.busy:
         return render_notice(
             "Reload already running", "Another reload is in progress; try again when it finishes.", ephemeral=True

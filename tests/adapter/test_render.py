@@ -196,3 +196,45 @@ def test_escaping_hostile_line_starts():
     assert escape_markdown("\r\n" * 3 + "- x") == "\r\n" * 3 + "\\- x"
     assert escape_markdown("1" * 20 + ".") == "1" * 20 + "."  # not a list number: too long
     assert escape_markdown("  12. item") == "  \\12. item"
+
+
+def test_a_reload_on_several_processes_lists_each_and_names_the_silent():
+    from bot.serving.coordination import FanoutReport, ProcessId, ProcessOutcome
+
+    local = ReloadReport(ok=True, documents=2, passages=30, added=("tea",))
+    here, there, quiet = ProcessId("a", 1, (0,)), ProcessId("b", 2, (1,)), ProcessId("c", 3, (2,))
+    fanout = FanoutReport(
+        local=local,
+        outcomes=(ProcessOutcome.of(here, local), ProcessOutcome(there, ok=False, busy=True, line="reload skipped")),
+        silent=(quiet,),
+        waited_s=20,
+    )
+    reply = render_reload(local, fanout)
+    text = reply.embeds[0]["description"]
+    assert "**Added:** `tea`" in text  # this process's details stay
+    assert "**Processes:** 2 answered, 1 silent" in text
+    assert "✅ **a pid 1, shard 0**: reload ok" in text
+    assert "⏳ **b pid 2, shard 1**: reload skipped" in text
+    assert "❔ **c pid 3, shard 2**: no answer within 20 s" in text
+    assert reply.embeds[0]["color"] != render_reload(local).embeds[0]["color"]  # not all well: a warning colour
+    assert reply.ephemeral
+    many = FanoutReport(
+        local=local,
+        outcomes=tuple(ProcessOutcome.of(ProcessId("h" * 60, i, (i,)), local) for i in range(400)),
+    )
+    crowded = render_reload(
+        ReloadReport(ok=False, problems=tuple(KnowledgeProblem("f.md", 1, "x" * 250) for _ in range(50))), many
+    )
+    assert_within_limits(crowded)
+    assert "more" in crowded.embeds[0]["description"].rsplit("**Processes:**", 1)[1]
+
+
+def test_a_reload_while_redis_is_away_says_only_this_process_reloaded():
+    from bot.serving.coordination import FanoutReport, ProcessId, ProcessOutcome
+
+    local = ReloadReport(ok=True, documents=1, passages=3)
+    fanout = FanoutReport(
+        local=local, outcomes=(ProcessOutcome.of(ProcessId("a", 1), local),), shared=False, degraded=True
+    )
+    text = render_reload(local, fanout).embeds[0]["description"]
+    assert "only this process reloaded" in text

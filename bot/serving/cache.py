@@ -6,7 +6,9 @@ arrays, memory-mapped on load. Nothing is pickled: a cache file can hold only nu
 text, and everything read is checked (version, analyzer, BM25 parameters, array types and
 shapes, offsets in range) before use. A stale, partial or corrupt cache is ignored and
 rebuilt, never trusted. Writes go to a new folder that ``current.json`` is switched to
-atomically, so a crash mid-write leaves the previous cache intact.
+atomically, so a crash mid-write leaves the previous cache intact. Several processes may
+share the folder (they all save after a fanned-out reload): each writes under names of its
+own, and one that finds the same index already written keeps it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +39,8 @@ __all__ = ["CachedDocument", "IndexCache", "LoadedCache", "cache_key"]
 
 log = logging.getLogger(__name__)
 
+# A temporary folder this old is a crashed writer's; a younger one may be another process's, still writing.
+_STALE_WRITE_SECONDS = 3600.0
 _LAYOUT = ("paragraphs", "starts", "ends", "sentence_ptr", "sentence_starts", "sentence_ends", "heading_ids")
 _BUNDLE = ("unit_ptr", "term_ids", "counts")
 _INDEX = ("idf", "indptr", "postings", "weights", "base", "doc_len", "local_to_global")
@@ -159,6 +165,14 @@ def _settings(analyzer: Analyzer, params: Bm25Params) -> dict[str, Any]:
     }
 
 
+def _older(path: Path, cutoff: float) -> bool:
+    """Modified before ``cutoff``; False if it is gone already (another process tidied it)."""
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
+
+
 class IndexCache:
     """Reads and writes the index cache of one knowledge folder."""
 
@@ -246,13 +260,26 @@ class IndexCache:
             target = self.folder / f"index-{key}"
             if not target.exists():
                 temporary = Path(tempfile.mkdtemp(prefix=".writing-", dir=self.folder))
-                self._write(temporary, index, analyzer, ranked, key)
-                os.replace(temporary, target)
-            pointer = self.folder / ".current.json.tmp"
+                try:
+                    self._write(temporary, index, analyzer, ranked, key)
+                    try:
+                        os.replace(temporary, target)
+                    except OSError:
+                        if not target.is_dir():
+                            raise
+                        # Another process sharing the folder wrote this same index meanwhile.
+                finally:
+                    shutil.rmtree(temporary, ignore_errors=True)
+            # Names of our own: processes sharing the folder must not write one another's temporaries.
+            pointer = self.folder / f".current-{os.getpid()}-{threading.get_ident()}.json.tmp"
             pointer.write_text(json.dumps({"folder": target.name}), "utf-8")
             os.replace(pointer, self.folder / "current.json")
+            stale_before = time.time() - _STALE_WRITE_SECONDS
             for old in self.folder.iterdir():
-                if old.is_dir() and old != target and (old.name.startswith(("index-", ".writing-"))):
+                if not old.is_dir() or old == target:
+                    continue
+                # Another process may be writing a .writing- folder right now: only old ones are litter.
+                if old.name.startswith("index-") or (old.name.startswith(".writing-") and _older(old, stale_before)):
                     shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             log.warning("could not write the index cache in %s: %s", self.folder, exc.strerror or exc)

@@ -148,3 +148,32 @@ def test_parallel_analysis_gives_the_same_index(tmp_path, monkeypatch):
     assert [serial.summarize(d).sentences for d in serial.documents] == [
         parallel.summarize(d).sentences for d in parallel.documents
     ]
+
+
+def test_two_processes_saving_the_same_cache_at_once_neither_fails(kb, tmp_path, caplog, monkeypatch):
+    """Every process of a sharded bot reloads at once and saves to the one shared cache folder.
+
+    The second save runs entirely inside the first one's write (as another process would):
+    neither may delete the other's work in progress, and the one that finishes second keeps
+    the first one's identical folder instead of failing.
+    """
+    from bot.serving.cache import IndexCache
+
+    cache = tmp_path / "shared-cache"
+    snapshot = build_snapshot(kb, cache_dir=None)
+    original = IndexCache._write
+    nested: list[bool] = []
+
+    def write_with_another_process_saving_meanwhile(self, folder, *args, **kwargs):
+        if not nested:
+            nested.append(True)
+            IndexCache(cache).save(snapshot.index, snapshot.analyzer, dict(snapshot.ranked))
+        return original(self, folder, *args, **kwargs)
+
+    monkeypatch.setattr(IndexCache, "_write", write_with_another_process_saving_meanwhile)
+    with caplog.at_level(logging.WARNING, logger="bot.serving.cache"):
+        IndexCache(cache).save(snapshot.index, snapshot.analyzer, dict(snapshot.ranked))
+    assert nested and not [r for r in caplog.records if r.name == "bot.serving.cache"]
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
+    monkeypatch.undo()
+    assert build_snapshot(kb, cache_dir=cache).cache == "hit"

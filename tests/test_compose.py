@@ -48,6 +48,7 @@ def test_every_bot_shares_the_knowledge_folder_cache_redis_and_postgres(compose)
         assert env["REDIS_URL"].startswith("redis://redis:"), name
         assert "@postgres:" in env["DATABASE_URL"], name
         assert set(service["depends_on"]) == {"redis", "postgres"}
+        assert env["OPENBLAS_NUM_THREADS"] == "1", name  # measured: default BLAS threads collide across processes
         assert all(d["condition"] == "service_healthy" for d in service["depends_on"].values())
     assert {"redis", "postgres"} <= set(compose["services"])
     postgres = compose["services"]["postgres"]

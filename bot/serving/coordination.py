@@ -320,7 +320,6 @@ class Coordinator:
         self._supervisor: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._counters: list[SharedCounter] = []
-        self._slow_calls = 0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -395,7 +394,6 @@ class Coordinator:
         if self._available:
             return
         self._available = True
-        self._slow_calls = 0
         if self._down_logged:
             log.warning("Redis at %s is back: limits, the busy count and reloads are shared again", self.where)
         elif not self._ever_connected:
@@ -460,7 +458,7 @@ class Coordinator:
             while not self._closing.is_set():
                 if self._trouble.is_set():
                     self._trouble.clear()
-                    # One slow call on the answering path: check the link before trusting it again.
+                    # A failed or slow call on the answering path: is Redis still there?
                     async with asyncio.timeout(2.0):
                         await self._client.ping()
                     self._set_up()
@@ -496,16 +494,13 @@ class Coordinator:
             async with asyncio.timeout(self.fast_timeout):
                 result = await self._scripts[script](keys=keys, args=args)
         except TimeoutError:
-            self._slow_calls += 1
-            if self._slow_calls >= 3:  # one slow answer is a hiccup; three in a row, an outage
-                self._trouble_seen(f"{self._slow_calls} calls over {self.fast_timeout * 1000:.0f} ms")
-            else:
-                self._trouble.set()
+            # Slow is not down: a busy event loop (or machine) makes calls late without Redis
+            # being away. This call goes local; the session's ping decides whether Redis is gone.
+            self._trouble.set()
             raise _UnavailableError from None
         except Exception as error:
             self._trouble_seen(_describe(error))
             raise _UnavailableError from error
-        self._slow_calls = 0
         return result
 
     # -- reloads --------------------------------------------------------------------------

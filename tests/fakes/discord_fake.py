@@ -111,6 +111,7 @@ class FakeDiscord:
         self.faults: list[Fault] = []
         self._validator = SpecValidator.load() if validate else None
         self._sockets: list[web.WebSocketResponse] = []
+        self._shard_of: dict[int, int] = {}  # id(socket) -> the shard it identified as
         self._sequence = 0
         self._session_id = "fake-session"
         self._runner: web.AppRunner | None = None
@@ -437,6 +438,7 @@ class FakeDiscord:
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed")
             return
+        self._shard_of[id(ws)] = int((data.get("shard") or [0, 1])[0])
         ready = {
             "v": 10,
             "user": dict(self.bot_user.payload(), verified=True, mfa_enabled=False, flags=0),
@@ -453,10 +455,15 @@ class FakeDiscord:
         self._sequence += 1
         await ws.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to every connected gateway session."""
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> None:
+        """Send an event to every connected gateway session, or only to those of one shard."""
         for ws in list(self._sockets):
-            await self._send(ws, event, data)
+            if shard is None or self._shard_of.get(id(ws)) == shard:
+                await self._send(ws, event, data)
+
+    def shards_connected(self) -> set[int]:
+        """The shards with an identified gateway session open right now."""
+        return {self._shard_of[id(ws)] for ws in self._sockets if id(ws) in self._shard_of}
 
     async def drop_gateway(self, *, code: int | None = 4000, invalid_session: bool = False) -> None:
         """Break the gateway: close with ``code`` (4000 is resumable) or invalidate the session."""
@@ -486,8 +493,9 @@ class FakeDiscord:
         roles: list[str] | None = None,
         in_guild: bool = True,
         autocomplete: str | None = None,
+        shard: int | None = None,
     ) -> tuple[str, str]:
-        """Send a slash command (or an autocomplete for option ``autocomplete``); returns (id, token)."""
+        """Send a slash command (or an autocomplete for option ``autocomplete``), to one ``shard`` or all; returns (id, token)."""
         user = user or self.person()
         interaction_id, token = snowflake(), f"tok-{snowflake()}"
         kinds = {str: 3, int: 4, bool: 5}
@@ -521,7 +529,7 @@ class FakeDiscord:
         else:
             data["user"] = user.payload()
             data["channel"] = {"id": self.channel_id, "type": 1, "recipients": [user.payload()], "flags": 0}
-        await self.dispatch("INTERACTION_CREATE", data)
+        await self.dispatch("INTERACTION_CREATE", data, shard=shard)
         return interaction_id, token
 
     async def say(

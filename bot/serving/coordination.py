@@ -42,7 +42,6 @@ __all__ = [
     "ProcessOutcome",
     "SharedCounter",
     "SharedLimiter",
-    "healthcheck",
     "redis_location",
 ]
 
@@ -742,36 +741,6 @@ class SharedCounter:
         c = self.coordinator
         with contextlib.suppress(_UnavailableError):
             await c._fast("release", [c._key("inflight")], [c.identity.key])
-
-
-def healthcheck(
-    url: str | None = None, *, host: str | None = None, namespace: str = "kqbot", alive_seconds: float = 15.0
-) -> bool:
-    """A process on this host has a fresh heartbeat in Redis: its event loop runs and it is connected.
-
-    For container healthchecks (``REDIS_URL`` from the environment by default). A bot that
-    lost Redis still answers on its own, but reports unhealthy here until it is back.
-    """
-    url = url or os.environ.get("REDIS_URL", "")
-    if not url:
-        return False
-    import redis
-
-    host = host or socket.gethostname()
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
-        try:
-            seconds, micros = client.time()
-            members = client.zrangebyscore(f"{namespace}:processes", seconds + micros / 1e6 - alive_seconds, "+inf")
-        finally:
-            client.close()
-    except redis.RedisError:
-        return False
-    for member in members:
-        with contextlib.suppress(ValueError):
-            if ProcessId.from_key(member).host == host:
-                return True
-    return False
 
 
 def _describe(error: BaseException) -> str:

@@ -337,27 +337,3 @@ async def test_redis_absent_at_start_up_the_bot_starts_local_then_joins(
     finally:
         await coordinator.close()
         server.close()
-
-
-async def test_the_container_healthcheck_sees_a_connected_process_on_this_host(
-    redis_server: RedisServer, namespace: str
-):
-    import socket
-
-    from bot.serving.coordination import healthcheck
-
-    def healthy() -> bool:
-        return healthcheck(redis_server.url, namespace=namespace)
-
-    assert not await asyncio.to_thread(healthy)
-    coordinator = Coordinator(
-        redis_server.url, reload=ok_report, identity=ProcessId(socket.gethostname(), 1, (0,)), namespace=namespace
-    )
-    await coordinator.start(wait=5.0)
-    try:
-        assert await asyncio.to_thread(healthy)
-        assert not await asyncio.to_thread(lambda: healthcheck(redis_server.url, host="elsewhere", namespace=namespace))
-    finally:
-        await coordinator.close()
-    assert not await asyncio.to_thread(healthy)  # a closed process leaves the registry
-    assert not healthcheck("redis://127.0.0.1:1/0", namespace=namespace)  # no Redis: unhealthy, no traceback

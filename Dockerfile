@@ -7,12 +7,15 @@ FROM python:3.11.11-slim-bookworm
 # The paths are set as *_DEFAULT: `docker run --env-file .env` copies .env's blank
 # KNOWLEDGE_DIR=, INDEX_CACHE_DIR= and DATABASE_PATH= lines over the image's environment,
 # and the bot reads a blank value as "use the default", which these set for the image.
+# One BLAS thread per call: the bot encodes questions and builds vectors in several threads
+# at once, and OpenBLAS's own threads on top collapse under that load (bench/multiprocess.py).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     KNOWLEDGE_DIR_DEFAULT=/app/knowledge \
     INDEX_CACHE_DIR_DEFAULT=/app/cache \
-    DATABASE_PATH_DEFAULT=/app/data/feedback.sqlite3
+    DATABASE_PATH_DEFAULT=/app/data/feedback.sqlite3 \
+    OPENBLAS_NUM_THREADS=1
 
 WORKDIR /app
 

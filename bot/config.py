@@ -63,6 +63,7 @@ VARIABLES = (
     "DATABASE_PATH",
     "FEEDBACK_KEY",
     "FEEDBACK_RETENTION_DAYS",
+    "FEEDBACK",
     "DATABASE_URL",
     "REDIS_URL",
     "RELOAD_WAIT_SECONDS",
@@ -145,6 +146,8 @@ class Settings:
                 if password:
                     found += [password, unquote(password)]
         return found
+
+    feedback: bool = True  # FEEDBACK=off: no buttons, nothing stored, no /gaps or /forget-me
 
     @property
     def wants_message_content(self) -> bool:
@@ -341,6 +344,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if database_url is not None and not feedback_key:
         errors.append("DATABASE_URL: needs FEEDBACK_KEY, the key every host shares to recognise the same user")
     redis_url = server_url("REDIS_URL", ("redis", "rediss", "unix"), "redis://redis:6379/0", ("redis", "redis"))
+    feedback_raw = get("FEEDBACK").lower() or "on"  # on unless switched off: gaps need the record
+    if feedback_raw not in _TRUE | _FALSE:
+        errors.append(f"FEEDBACK: {feedback_raw[:30]!r} is not on or off")
 
     cache = get("INDEX_CACHE_DIR")
     settings = Settings(
@@ -370,6 +376,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_url=database_url,
         redis_url=redis_url,
         reload_wait_seconds=number("RELOAD_WAIT_SECONDS", 20.0, 1, 600, whole=False),
+        feedback=feedback_raw not in _FALSE,
     )
     if errors:
         position = {name: i for i, name in enumerate(VARIABLES)}

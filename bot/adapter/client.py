@@ -24,6 +24,7 @@ import yarl
 from discord.ext import commands
 
 from bot.adapter.commands import KnowledgeCog
+from bot.adapter.feedback import FeedbackButton, FeedbackCog, open_store
 from bot.adapter.tree import KnowledgeTree
 from bot.config import Settings
 from bot.log import one_line
@@ -67,11 +68,19 @@ class _KnowledgeBotMixin:
         bot: commands.Bot = self  # type: ignore[assignment]
         await self.coordinator.start()
         await bot.add_cog(KnowledgeCog(bot, self.kb, self.settings, self.coordinator))
+        self.feedback_store = open_store(self.settings)
+        if self.feedback_store is not None:
+            bot.add_dynamic_items(FeedbackButton)  # clicks on answers sent before a restart
+            await bot.add_cog(FeedbackCog(bot, self.kb, self.settings, self.feedback_store))
         await _sync_commands(bot, self.settings)
+
+    feedback_store = None  # FeedbackStore | None, set in setup_hook
 
     async def close(self) -> None:
         await super().close()  # type: ignore[misc]
         await self.coordinator.close()
+        if self.feedback_store is not None:
+            self.feedback_store.close()
 
     was_ready = False  # set once connected: a later failure starts the backoff afresh
     reporter: Reporter | None = None  # the health status file, when run by serve()

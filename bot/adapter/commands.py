@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.checks import QuestionLimiter, is_moderator, require_moderator
+from bot.adapter.feedback import record_answer
 from bot.adapter.render import (
     WARNING_COLOUR,
     Reply,
@@ -150,7 +152,16 @@ class KnowledgeCog(commands.Cog):
             if self.kb.snapshot.index.size >= OFFLOAD_PASSAGES:
                 await interaction.response.defer(thinking=True, ephemeral=private)
             answer = await self.kb.ask(question, top=results, doc_id=doc_id)
-        await respond(interaction, render_answer(answer, self.kb.snapshot.documents, ephemeral=private))
+        view = await record_answer(
+            self.bot,
+            answer,
+            question,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
+            document=doc_id,
+        )
+        await respond(interaction, render_answer(answer, self.kb.snapshot.documents, ephemeral=private), view=view)
         self._log(interaction.guild_id, interaction.channel_id, "ask", started, answer)
 
     def document_choices(self, current: str) -> list[app_commands.Choice[str]]:
@@ -317,7 +328,15 @@ class KnowledgeCog(commands.Cog):
             answer = await self.kb.ask(question, top=3, doc_id=None)
         if answer.status is Status.EMPTY and self.bot.user not in message.mentions:
             return  # small talk in an answer channel: stay quiet
-        await send_reply(message, render_answer(answer, self.kb.snapshot.documents))
+        view = await record_answer(
+            self.bot,
+            answer,
+            _without_mention(question, self.bot.user.id),
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=message.channel.id,
+            user_id=message.author.id,
+        )
+        await send_reply(message, render_answer(answer, self.kb.snapshot.documents), view=view)
         self._log(message.guild.id if message.guild else None, message.channel.id, "mention", started, answer)
 
     @staticmethod
@@ -331,3 +350,8 @@ class KnowledgeCog(commands.Cog):
             passages=len(answer.results),
             text=answer.cleaned,
         )
+
+
+def _without_mention(text: str, bot_id: int) -> str:
+    """The question as written, without the mention that addressed it to the bot."""
+    return re.sub(rf"<@!?{bot_id}>", " ", text).strip()

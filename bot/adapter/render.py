@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.errors import KnowledgeProblem
+from bot.feedback import GapGroup, GapReport, VoteOutcome, VoteResult
 from bot.knowledge.citations import paragraph_label, quote_link
 from bot.knowledge.documents import Document
 from bot.knowledge.text import Span, unwrap
@@ -26,17 +27,25 @@ from bot.serving.library import ReloadReport
 from bot.summaries.summary import Summary, SummarySentence, SummaryStatus
 
 __all__ = [
+    "FEEDBACK_CUSTOM_ID",
     "LIMITS",
     "Reply",
     "discord_length",
     "escape_markdown",
+    "feedback_custom_id",
     "render_answer",
+    "render_feedback_buttons",
+    "render_forget_buttons",
+    "render_forget_done",
+    "render_forget_prompt",
+    "render_gaps",
     "render_help",
     "render_notice",
     "render_overview",
     "render_reload",
     "render_sources",
     "render_summary",
+    "render_vote",
 ]
 
 
@@ -446,3 +455,133 @@ def render_help(*, moderator: bool = False) -> Reply:
     if moderator:
         text += "\n\n**/reload** — moderators: re-read the knowledge folder after editing it"
     return render_notice("How to ask", text, ephemeral=True, colour=ANSWER_COLOUR)
+
+
+# -- feedback ---------------------------------------------------------------------------
+
+# The whole state of a vote button: which answer, which way. Nothing else is needed after a
+# restart, so the buttons keep working with nothing in memory (Discord allows 100 chars).
+FEEDBACK_CUSTOM_ID = r"fb:(?P<answer>[A-Za-z0-9_-]{1,40}):(?P<vote>[yn])"
+FORGET_CONFIRM_ID = "forget:confirm"
+FORGET_CANCEL_ID = "forget:cancel"
+_BUTTON_LABEL = 80
+_CUSTOM_ID = 100
+_ROW_BUTTONS = 5
+_ROWS = 5
+_GREY, _GREEN, _RED = 2, 3, 4  # Discord button styles: secondary, success, danger
+
+
+def feedback_custom_id(answer_id: str, helpful: bool) -> str:
+    """The custom_id of one vote button; raises ValueError for an id the template refuses."""
+    custom_id = f"fb:{answer_id}:{'y' if helpful else 'n'}"
+    if not re.fullmatch(FEEDBACK_CUSTOM_ID, custom_id):
+        raise ValueError(f"answer id {answer_id[:50]!r} cannot go in a button")
+    return custom_id
+
+
+def _button(label: str, custom_id: str, style: int) -> dict[str, Any]:
+    return {"type": 2, "style": style, "label": _shorten_plain(label, _BUTTON_LABEL), "custom_id": custom_id}
+
+
+def _rows(*buttons: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Buttons as action rows, within Discord's 5 per row and 5 rows."""
+    if len(buttons) > _ROW_BUTTONS * _ROWS or any(len(b["custom_id"]) > _CUSTOM_ID for b in buttons):
+        raise ValueError("too many buttons, or a custom_id too long, for one message")
+    chunks = [buttons[i : i + _ROW_BUTTONS] for i in range(0, len(buttons), _ROW_BUTTONS)]
+    return tuple({"type": 1, "components": list(chunk)} for chunk in chunks)
+
+
+def render_feedback_buttons(answer_id: str) -> tuple[dict[str, Any], ...]:
+    """The "Helpful" / "Not helpful" row under an answer (grey: a vote is not an action)."""
+    return _rows(
+        _button("Helpful", feedback_custom_id(answer_id, True), _GREY),
+        _button("Not helpful", feedback_custom_id(answer_id, False), _GREY),
+    )
+
+
+def render_vote(result: VoteResult, helpful: bool) -> Reply:
+    """The ephemeral acknowledgement of a click: the choice as now recorded, or why not."""
+    choice = "helpful" if helpful else "not helpful"
+    if result.outcome is VoteOutcome.RECORDED:
+        text = f"Thanks — recorded: **{choice}**."
+    elif result.outcome is VoteOutcome.CHANGED:
+        text = f"Thanks — changed your vote to **{choice}**."
+    elif result.outcome is VoteOutcome.UNCHANGED:
+        text = f"You already said **{choice}**; one vote per person per answer."
+    elif result.outcome is VoteOutcome.UNKNOWN_ANSWER:
+        text = "That answer is no longer on record (records are kept for a limited time), so the vote was not counted."
+    else:
+        text = "Sorry, I couldn't record that just now; please try again later."
+    colour = SUMMARY_COLOUR if result.recorded else WARNING_COLOUR
+    return render_notice("Feedback", text, ephemeral=True, colour=colour)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def _gap_line(group: GapGroup) -> str:
+    question = escape_markdown(_shorten_plain(" ".join(group.question.split()), 300))
+    times = "once" if group.count == 1 else f"{group.count} times"
+    why = []
+    if group.declined:
+        why.append(f"{group.declined} not answered")
+    if group.unhelpful:
+        why.append(f"{group.unhelpful} voted not helpful")
+    line = f"**{group.count}×** “{question}”\nseen {times}, last on {group.last_seen:%Y-%m-%d}"
+    if why:
+        line += f" ({', '.join(why)})"
+    if group.documents:
+        line += " · " + ", ".join(f"`{d}`" for d in group.documents[:3])
+    if group.quote:
+        shown = escape_markdown(_shorten_plain(" ".join(group.quote.split()), 200))
+        line += f"\n> {shown}"
+    return line
+
+
+def render_gaps(report: GapReport) -> Reply:
+    """The moderators' gap report: totals, then one line per question, most frequent first."""
+    header = (
+        f"**Asked:** {report.asked} · **answered:** {_share(report.answered, report.asked)}"
+        f" · **voted helpful:** {_share(report.helpful_votes, report.votes)}"
+        f" ({report.votes} vote{'s' if report.votes != 1 else ''})"
+    )
+    lines = [_gap_line(group) for group in report.groups]
+    budget = LIMITS.description - discord_length(header) - 80
+    none = "Nothing unanswered or voted not helpful in this period."
+    body = _join_within(lines, budget, "questions") if lines else none
+    title = f"Knowledge gaps, last {report.days} day{'s' if report.days != 1 else ''}"
+    if report.document:
+        title += f" in {report.document}"
+    footer = f"Grouped by {report.grouping}; the quote is what was shown."
+    if report.truncated:
+        footer += " Only the most recent questions were grouped."
+    embed = {
+        "title": _shorten_plain(escape_markdown(title), LIMITS.title),
+        "description": f"{header}\n\n{body}",
+        "footer": {"text": footer},
+        "color": WARNING_COLOUR if report.groups else SUMMARY_COLOUR,
+    }
+    return Reply(embeds=(embed,), ephemeral=True)
+
+
+def render_forget_prompt() -> Reply:
+    """Asked before removing a person's records: the removal cannot be undone."""
+    text = (
+        "This removes the questions you asked and the votes you gave from the feedback records, "
+        "in every server this bot serves. It cannot be undone."
+    )
+    return render_notice("Forget me?", text, ephemeral=True, colour=WARNING_COLOUR)
+
+
+def render_forget_buttons() -> tuple[dict[str, Any], ...]:
+    """Confirm / Cancel under the /forget-me prompt."""
+    return _rows(_button("Confirm", FORGET_CONFIRM_ID, _RED), _button("Cancel", FORGET_CANCEL_ID, _GREY))
+
+
+def render_forget_done(removed: int | None) -> Reply:
+    """What /forget-me did: how many records went, cancelled (None), or nothing stored."""
+    if removed is None:
+        return render_notice("Cancelled", "Nothing was removed.", ephemeral=True)
+    text = f"Removed {removed} record{'s' if removed != 1 else ''}." if removed else "Nothing of yours was stored."
+    return render_notice("Done", text, ephemeral=True, colour=SUMMARY_COLOUR)

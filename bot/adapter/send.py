@@ -22,7 +22,7 @@ def to_kwargs(reply: Reply) -> dict[str, object]:
     }
 
 
-async def respond(interaction: discord.Interaction, reply: Reply) -> None:
+async def respond(interaction: discord.Interaction, reply: Reply, *, view: discord.ui.View | None = None) -> None:
     """Answer an interaction once, whatever state it is in.
 
     Not yet acknowledged: send the response. Deferred: fill in the "thinking" message.
@@ -30,6 +30,8 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
     answers twice (discord.py raises InteractionResponded if one does).
     """
     kwargs = to_kwargs(reply)
+    if view is not None:  # only when given: view=None on an edit would remove components
+        kwargs["view"] = view
     response = interaction.response
     try:
         if not response.is_done():
@@ -51,6 +53,15 @@ class InteractionExpiredError(Exception):
     """The interaction can no longer be answered; already logged."""
 
 
-async def send_reply(message: discord.Message, reply: Reply, *, delete_after: float | None = None) -> None:
+async def send_reply(
+    message: discord.Message,
+    reply: Reply,
+    *,
+    delete_after: float | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
     """Reply to a message (mentions and answer channels) without pinging its author."""
-    await message.reply(delete_after=delete_after, mention_author=False, **to_kwargs(reply))  # type: ignore[arg-type]
+    kwargs = to_kwargs(reply)
+    if view is not None:
+        kwargs["view"] = view
+    await message.reply(delete_after=delete_after, mention_author=False, **kwargs)  # type: ignore[arg-type]

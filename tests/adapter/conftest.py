@@ -53,6 +53,7 @@ async def start_bot(tmp_path: Path, **env: str) -> AsyncIterator[Running]:
         "MOD_LOG_CHANNEL_ID": fake.mod_log_channel_id,
         "COOLDOWN_QUESTIONS": "50",
         "COOLDOWN_SECONDS": "60",
+        "DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
     }
     values.update(env)
     values = {k: v.replace("{answer_channel}", fake.answer_channel_id) for k, v in values.items()}

@@ -109,6 +109,7 @@ class FakeDiscord:
         self.resumes: list[dict[str, Any]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.faults: list[Fault] = []
+        self.interaction_messages: dict[str, dict[str, Any]] = {}  # token -> the response message
         self._validator = SpecValidator.load() if validate else None
         self._sockets: list[web.WebSocketResponse] = []
         self._shard_of: dict[int, int] = {}  # id(socket) -> the shard it identified as
@@ -263,6 +264,8 @@ class FakeDiscord:
         if match and method == "POST":
             kind = body.get("type")
             message = self._message(self.channel_id, self.bot_user, body.get("data", {}) or {})
+            if kind in (4, 5):
+                self.interaction_messages[match.group(2)] = message
             response = {
                 "interaction": {
                     "id": match.group(1),
@@ -275,8 +278,13 @@ class FakeDiscord:
             if kind in (4, 5):
                 response["resource"] = {"type": kind, "message": message}
             return 200, response
-        if re.fullmatch(rf"/webhooks/{app}/[^/]+(/messages/@original)?", path) and method in ("POST", "PATCH"):
-            return 200, self._message(self.channel_id, self.bot_user, body or {})
+        match = re.fullmatch(rf"/webhooks/{app}/([^/]+)(/messages/@original)?", path)
+        if match and method in ("POST", "PATCH"):
+            message = self._message(self.channel_id, self.bot_user, body or {})
+            if method == "PATCH" and match.group(1) in self.interaction_messages:  # the same message, edited
+                message["id"] = self.interaction_messages[match.group(1)]["id"]
+                self.interaction_messages[match.group(1)] = message
+            return 200, message
         match = re.fullmatch(r"/channels/(\d+)/messages", path)
         if match and method == "POST":
             return 200, self._message(match.group(1), self.bot_user, body or {})
@@ -327,7 +335,7 @@ class FakeDiscord:
             "pinned": False,
             "type": 0,
             "flags": data.get("flags", 0) or 0,
-            "components": [],
+            "components": data.get("components") or [],
         }
 
     def _member(self, user: User, *, roles: list[str] | None = None, permissions: int | None = None) -> dict[str, Any]:
@@ -532,6 +540,53 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", data, shard=shard)
         return interaction_id, token
 
+    def sent_message(self, body: dict[str, Any], channel_id: str | None = None) -> dict[str, Any]:
+        """A message payload (with an id) for a body the bot sent, so a test can click its buttons.
+
+        The bot finds a view it keeps in memory by the message id: for an interaction's
+        response use ``interaction_messages[token]``, which has the id the bot was given.
+        """
+        return body if "id" in body else self._message(channel_id or self.channel_id, self.bot_user, body)
+
+    async def click(
+        self,
+        message: dict[str, Any],
+        custom_id: str,
+        *,
+        user: User | None = None,
+        permissions: int = EVERYONE_PERMISSIONS,
+        roles: list[str] | None = None,
+    ) -> tuple[str, str]:
+        """Press a button (a MESSAGE_COMPONENT interaction) on a message; returns (id, token).
+
+        ``message`` is a message payload or a body the bot sent (see ``sent_message``).
+        """
+        user = user or self.person()
+        message = self.sent_message(message)
+        interaction_id, token = snowflake(), f"tok-{snowflake()}"
+        data: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": self.app_id,
+            "type": 3,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "message": message,
+            "channel_id": message["channel_id"],
+            "guild_id": self.guild_id,
+            "guild_locale": "en-US",
+            "channel": self._channel(message["channel_id"], "general"),
+            "member": self._member(user, roles=roles, permissions=permissions),
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": str(EVERYONE_PERMISSIONS),
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "authorizing_integration_owners": {"0": self.guild_id},
+            "context": 0,
+        }
+        await self.dispatch("INTERACTION_CREATE", data)
+        return interaction_id, token
+
     async def say(
         self,
         content: str,
@@ -578,7 +633,7 @@ class FakeDiscord:
             if f"/{token}" not in record.path or record.status >= 400:
                 return False
             if record.path.endswith("/callback"):
-                return record.body.get("type") in (4, 8)
+                return record.body.get("type") in (4, 7, 8)  # 7: a component updated its message
             return True
 
         record = await self.wait_for(final, timeout)

@@ -107,6 +107,17 @@ def _parser() -> argparse.ArgumentParser:
     feedback.add_argument("--days", type=int, help="only the last N days (default: everything kept)")
     feedback.add_argument("--json", action="store_true", help="print JSON")
 
+    gaps = sub.add_parser("gaps", help="what the knowledge base did not answer well, grouped by question")
+    gaps.add_argument(
+        "--database",
+        default=value_of(os.environ, "DATABASE_PATH") or "feedback.sqlite3",
+        help="the feedback database (default: $DATABASE_PATH or feedback.sqlite3)",
+    )
+    gaps.add_argument("--days", type=int, default=7, help="how many days back (default: 7)")
+    gaps.add_argument("--document", help="only questions limited to or answered from this document id")
+    gaps.add_argument("--words", action="store_true", help="group by words only, without the sentence model")
+    gaps.add_argument("--json", action="store_true", help="print JSON")
+
     health = sub.add_parser("health", help="exit 0 only if the running bot is connected and serving (HEALTHCHECK)")
     health.add_argument("--env-file", help="the file 'run' was given (default: .env, if there is one)")
     health.add_argument("--status-file", help="the status file (default: status.json in the bot's cache folder)")
@@ -157,6 +168,8 @@ def _dispatch(argv: list[str], out: TextIO, err: TextIO, inp: TextIO) -> int:
             return _run(args, err)
         if args.command == "feedback":
             return _feedback(args, out, err)
+        if args.command == "gaps":
+            return _gaps(args, out, err)
         if args.command == "health":
             return _health(args, out)
         snapshot = _load(args, err)
@@ -571,6 +584,66 @@ def _feedback(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f" {day.helpful:>8} {day.not_helpful:>8}",
             file=out,
         )
+    return EXIT_OK
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _gaps(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The gap report from the feedback database, read only: a missing file is not created.
+
+    Grouped by meaning when the sentence model is installed (as /gaps does), else by words.
+    """
+    from pathlib import Path
+
+    from bot.feedback import FeedbackError, FeedbackStore
+
+    path = Path(args.database)
+    if not path.is_file():
+        raise UsageError(f"no feedback database at {str(path)!r} (set DATABASE_PATH or --database)")
+    if args.days < 1:
+        raise UsageError(f"--days must be at least 1, got {args.days}")
+    embed = None
+    if not args.words:
+        from bot.search.encoder import ModelError, load_encoder
+
+        try:
+            embed = load_encoder().encode
+        except ModelError:
+            embed = None  # grouping by words is the documented fallback
+    with FeedbackStore.sqlite(path) as store:
+        try:
+            report = store.gaps(args.days, args.document, embed=embed)
+        except FeedbackError as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_KNOWLEDGE
+    if args.json:
+        text = json.dumps(report.to_json(), ensure_ascii=False)
+        # Questions are kept exactly, lone surrogates too: escaped, the JSON is still valid UTF-8.
+        print(_LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text), file=out)
+        return EXIT_OK
+
+    def share(part: int, whole: int) -> str:
+        return f"{100 * part / whole:.0f}%" if whole else "-"
+
+    scope = f" in {args.document}" if args.document else ""
+    print(f"gaps in {path}, the last {args.days} days{scope} (grouped by {report.grouping})", file=out)
+    print(
+        f"asked {report.asked}, answered {share(report.answered, report.asked)},"
+        f" voted helpful {share(report.helpful_votes, report.votes)} of {report.votes} vote(s)",
+        file=out,
+    )
+    for group in report.groups:
+        question = " ".join(_text(group.question).split())
+        print(f"{group.count:>5}  {question}", file=out)
+        print(
+            f"       seen {group.count} time(s), last on {group.last_seen:%Y-%m-%d};"
+            f" {group.declined} not answered, {group.unhelpful} voted not helpful",
+            file=out,
+        )
+        if group.quote:
+            print(f"       shown: {' '.join(_text(group.quote).split())[:200]}", file=out)
     return EXIT_OK
 
 

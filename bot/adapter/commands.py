@@ -246,7 +246,7 @@ class KnowledgeCog(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         """What I can do and how to ask."""
         moderator = is_moderator(interaction, self.settings.mod_role_ids)
-        await respond(interaction, render_help(moderator=moderator))
+        await respond(interaction, render_help(moderator=moderator, feedback=self.settings.feedback))
 
     @app_commands.command(name="reload")
     @app_commands.guild_only()

@@ -440,7 +440,7 @@ def _render_local_reload(report: ReloadReport) -> Reply:
     return render_notice("Knowledge base reloaded", text, ephemeral=True, colour=colour)
 
 
-def render_help(*, moderator: bool = False) -> Reply:
+def render_help(*, moderator: bool = False, feedback: bool = False) -> Reply:
     """One screen on what the bot does and how to ask."""
     text = (
         "I answer questions with **exact quotes** from the knowledge base, each credited to its author, "
@@ -452,8 +452,15 @@ def render_help(*, moderator: bool = False) -> Reply:
         "**/help** — this screen\n\n"
         "You can also mention me with a question: `@me who wrote the article?`"
     )
+    if feedback:
+        text += (
+            "\n\nThe **Helpful** / **Not helpful** buttons tell the moderators what to improve. "
+            "**/forget-me** deletes the questions you asked and the votes you gave."
+        )
     if moderator:
         text += "\n\n**/reload** — moderators: re-read the knowledge folder after editing it"
+        if feedback:
+            text += "\n**/gaps** — moderators: questions I could not answer well, grouped"
     return render_notice("How to ask", text, ephemeral=True, colour=ANSWER_COLOUR)
 
 

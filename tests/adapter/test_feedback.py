@@ -210,3 +210,20 @@ async def test_feedback_off_shows_no_buttons_and_writes_nothing(tmp_path, databa
         assert "gaps" not in names and "forget-me" not in names and "ask" in names
         assert fake.spec_errors == []
     assert not database.exists() and not Path(f"{database}.key").exists()
+
+
+async def test_records_past_retention_are_purged_when_the_bot_starts(tmp_path, database):
+    import asyncio
+    import time
+
+    with FeedbackStore.sqlite(database, clock=lambda: time.time() - 40 * 86_400) as old:
+        old.record_answer("an old question", "not_found")
+    with FeedbackStore.sqlite(database) as recent:
+        recent.record_answer("a recent question", "not_found")
+    assert rows(database, "SELECT COUNT(*) FROM answers") == [(2,)]
+    async for _running in start_bot(tmp_path, DATABASE_PATH=str(database), FEEDBACK_RETENTION_DAYS="30"):
+        for _ in range(100):  # the daily purge's first run is at start, in a worker thread
+            if rows(database, "SELECT COUNT(*) FROM answers") == [(1,)]:
+                break
+            await asyncio.sleep(0.05)
+        assert rows(database, "SELECT COUNT(*) FROM answers") == [(1,)]

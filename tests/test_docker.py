@@ -63,7 +63,6 @@ def test_the_single_process_compose_file():
     assert sorted(bot["volumes"]) == ["./knowledge:/app/knowledge", "cache:/app/cache", "data:/app/data"]
     assert set(compose["volumes"]) == {"cache", "data"}
     assert bot["restart"] == "unless-stopped"
-    assert not (ROOT / "docker-compose.yml").exists()  # reserved for the multi-process setup
 
 
 def test_the_readme_docker_run_names_the_cache_volume():

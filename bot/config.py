@@ -47,6 +47,7 @@ VARIABLES = (
     "SEMANTIC",
     "ANSWER_CHANNEL_IDS",
     "MOD_ROLE_IDS",
+    "KNOWLEDGE_GUILD_IDS",
     "MOD_LOG_CHANNEL_ID",
     "DEV_GUILD_ID",
     "LOG_LEVEL",
@@ -111,6 +112,7 @@ class Settings:
     knowledge_dir: Path = Path("knowledge")
     answer_channel_ids: frozenset[int] = frozenset()
     mod_role_ids: frozenset[int] = frozenset()
+    knowledge_guild_ids: frozenset[int] = frozenset()  # home servers: the only ones that may change the knowledge
     dev_guild_id: int | None = None
     mod_log_channel_id: int | None = None
     log_level: str = "INFO"
@@ -354,6 +356,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         knowledge_dir=knowledge,
         answer_channel_ids=ids("ANSWER_CHANNEL_IDS"),
         mod_role_ids=ids("MOD_ROLE_IDS"),
+        knowledge_guild_ids=ids("KNOWLEDGE_GUILD_IDS"),
         dev_guild_id=one_id("DEV_GUILD_ID"),
         mod_log_channel_id=one_id("MOD_LOG_CHANNEL_ID"),
         log_level=level,

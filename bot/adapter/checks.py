@@ -8,9 +8,19 @@ import time
 import discord
 from discord import app_commands
 
-__all__ = ["NotModerator", "QuestionLimiter", "is_moderator", "require_moderator"]
+__all__ = [
+    "KNOWLEDGE_COMMANDS",
+    "NotModerator",
+    "QuestionLimiter",
+    "is_moderator",
+    "require_home_guild",
+    "require_moderator",
+]
 
 log = logging.getLogger(__name__)
+
+# Commands that change the knowledge base: registered only in its home servers.
+KNOWLEDGE_COMMANDS = frozenset({"kb", "reload"})
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -49,6 +59,26 @@ def require_moderator(interaction: discord.Interaction, mod_role_ids: frozenset[
         interaction.command.name if interaction.command else None,
     )
     raise NotModerator("Only moderators (Manage Server or a moderator role) can do that.")
+
+
+def require_home_guild(interaction: discord.Interaction, home_guild_ids: frozenset[int]) -> None:
+    """Raise NotModerator (and log who and where) unless this is one of the knowledge's home servers.
+
+    Anyone can invite a public bot to a server where they have Manage Server, so a
+    moderator anywhere is not a moderator of the knowledge base.
+    """
+    if interaction.guild_id is None:
+        log.warning("knowledge command refused in a direct message: user=%s", interaction.user.id)
+        raise NotModerator("This command only works in a server.")
+    if interaction.guild_id in home_guild_ids:
+        return
+    log.warning(
+        "knowledge command refused outside the home servers: user=%s guild=%s command=%s",
+        interaction.user.id,
+        interaction.guild_id,
+        (interaction.data or {}).get("name"),
+    )
+    raise NotModerator("The knowledge base can only be changed from its home server.")
 
 
 class QuestionLimiter:

@@ -25,6 +25,7 @@ from discord.ext import commands
 
 from bot.adapter.commands import KnowledgeCog
 from bot.adapter.feedback import FeedbackButton, FeedbackCog, open_store
+from bot.adapter.kb_commands import setup_knowledge_commands
 from bot.adapter.tree import KnowledgeTree
 from bot.config import Settings
 from bot.log import one_line
@@ -67,7 +68,9 @@ class _KnowledgeBotMixin:
     async def setup_hook(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
         await self.coordinator.start()
-        await bot.add_cog(KnowledgeCog(bot, self.kb, self.settings, self.coordinator))
+        knowledge = KnowledgeCog(bot, self.kb, self.settings, self.coordinator)
+        await bot.add_cog(knowledge)
+        await setup_knowledge_commands(bot, knowledge, self.settings)
         self.feedback_store = open_store(self.settings)
         if self.feedback_store is not None:
             bot.add_dynamic_items(FeedbackButton)  # clicks on answers sent before a restart
@@ -177,8 +180,12 @@ async def _sync_commands(bot: commands.Bot, settings: Settings) -> None:
     guild = discord.Object(id=settings.dev_guild_id) if settings.dev_guild_id else None
     if guild is not None:
         bot.tree.copy_global_to(guild=guild)
-    payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=guild)]
-    digest = hashlib.sha256(json.dumps([payload, settings.dev_guild_id], sort_keys=True).encode()).hexdigest()
+    # The home servers have their own commands (/reload, /kb), synced server by server.
+    homes = [discord.Object(id=g) for g in sorted(settings.knowledge_guild_ids) if g != settings.dev_guild_id]
+    targets = [guild, *homes]
+    payload = [[command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=t)] for t in targets]
+    key = [payload, settings.dev_guild_id, sorted(settings.knowledge_guild_ids)]
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     marker = (settings.cache_dir or settings.knowledge_dir / ".cache") / "commands.sha256"
     try:
         if marker.read_text("utf-8").strip() == digest:
@@ -186,8 +193,9 @@ async def _sync_commands(bot: commands.Bot, settings: Settings) -> None:
             return
     except OSError:
         pass
-    synced = await bot.tree.sync(guild=guild)
-    log.info("synced %d slash command(s) %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+    for target in targets:
+        synced = await bot.tree.sync(guild=target)
+        log.info("synced %d slash command(s) %s", len(synced), f"to guild {target.id}" if target else "globally")
     _write_marker(marker, digest)
 
 

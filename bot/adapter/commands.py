@@ -30,7 +30,7 @@ from bot.adapter.send import respond, send_reply
 from bot.knowledge.text import clean_question, has_words
 from bot.log import log_question
 from bot.search.answer import Answer, Status
-from bot.serving.coordination import Coordinator
+from bot.serving.coordination import Coordinator, FanoutReport
 from bot.serving.library import OFFLOAD_PASSAGES, KnowledgeBase, ReloadReport
 from bot.summaries.summary import DEFAULT_SENTENCES, MAX_SENTENCES
 
@@ -254,22 +254,36 @@ class KnowledgeCog(commands.Cog):
     async def reload(self, interaction: discord.Interaction) -> None:
         """Moderators: re-read the knowledge folder and swap it in."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        fanout = await self.coordinator.broadcast_reload("/reload", requested_by=interaction.user.id)
+        report, fanout = await self.reload_knowledge(interaction.user.id, interaction.guild_id, "/reload")
+        await respond(interaction, render_reload(report, fanout))
+        await self._post_mod_log(interaction.user.id, report)
+
+    async def reload_knowledge(
+        self, user_id: int, guild_id: int | None, reason: str
+    ) -> tuple[ReloadReport, FanoutReport | None]:
+        """The one reload path (/reload, /kb add, /kb remove): every process reloads, the outcome is logged.
+
+        Returns this process's report, and the other processes' outcomes when there are others.
+        """
+        fanout = await self.coordinator.broadcast_reload(reason, requested_by=user_id)
         report = fanout.local
-        log.info("%s (by user=%s guild=%s)", report.summary_line(), interaction.user.id, interaction.guild_id)
+        log.info("%s (by user=%s guild=%s)", report.summary_line(), user_id, guild_id)
         for problem in report.errors:
             log.info("reload problem: %s", problem)
         # The coordinator's reload (create_bot's, or _reload_here) told the health status already.
-        await respond(interaction, render_reload(report, fanout if self.coordinator.enabled else None))
-        await self._post_mod_log(interaction.user.id, report)
+        return report, (fanout if self.coordinator.enabled else None)
 
-    async def _post_mod_log(self, user_id: int, report: ReloadReport) -> None:
-        """Every reload, who ran it and what changed, in the moderators' log channel if set."""
+    async def _post_mod_log(self, user_id: int, report: ReloadReport, what: str = "") -> None:
+        """Every reload, who ran it and what changed, in the moderators' log channel if set.
+
+        ``what`` (already escaped) says what the moderator did, e.g. which document they added from where.
+        """
         channel_id = self.settings.mod_log_channel_id
         if channel_id is None:
             return
         embed = dict(render_reload(report).embeds[0])
-        embed["description"] = f"By <@{user_id}>.\n\n{embed['description']}"
+        head = f"By <@{user_id}>{what[:600]}.\n\n"
+        embed["description"] = head + embed["description"][: 4096 - len(head)]
         try:
             channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
             if not isinstance(channel, discord.abc.Messageable):

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.errors import KnowledgeProblem
 from bot.feedback import GapGroup, GapReport, VoteOutcome, VoteResult
+from bot.ingest import Prepared
 from bot.knowledge.citations import paragraph_label, quote_link
 from bot.knowledge.documents import Document
 from bot.knowledge.text import Span, unwrap
@@ -40,6 +41,11 @@ __all__ = [
     "render_forget_prompt",
     "render_gaps",
     "render_help",
+    "render_kb_done",
+    "render_kb_list",
+    "render_kb_missing",
+    "render_kb_preview",
+    "render_kb_remove_preview",
     "render_notice",
     "render_overview",
     "render_reload",
@@ -592,3 +598,110 @@ def render_forget_done(removed: int | None) -> Reply:
         return render_notice("Cancelled", "Nothing was removed.", ephemeral=True)
     text = f"Removed {removed} record{'s' if removed != 1 else ''}." if removed else "Nothing of yours was stored."
     return render_notice("Done", text, ephemeral=True, colour=SUMMARY_COLOUR)
+
+
+# --- managing the knowledge base (/kb) ---------------------------------------------------
+
+PREVIEW_PARAGRAPHS = 3
+_OPTION_OF = {"title": "title", "author": "author", "publisher": "publisher"}
+
+
+def _field(name: str, value: str, *, inline: bool = True) -> dict[str, Any]:
+    return {"name": name, "value": _shorten_plain(value, LIMITS.field_value) or "-", "inline": inline}
+
+
+def _first_paragraphs(paragraphs: Sequence[str], budget: int) -> str:
+    """The opening paragraphs as block quotes, each cut at a word if long, within ``budget``."""
+    lines: list[str] = []
+    used = 0
+    for number, paragraph in enumerate(paragraphs[:PREVIEW_PARAGRAPHS], 1):
+        quote, _ = fit_quote(paragraph, (), [], min(700, budget - used - 12), f"¶{number} goes on")
+        line = f"{quote} *(¶{number})*"
+        if used + discord_length(line) + 2 > budget:
+            break
+        lines.append(line)
+        used += discord_length(line) + 2
+    rest = len(paragraphs) - len(lines)
+    if rest > 0:
+        lines.append(f"*… and {rest} more paragraph{'s' if rest != 1 else ''}*")
+    return "\n\n".join(lines)
+
+
+def render_kb_preview(prepared: Prepared, *, source: str) -> Reply:
+    """What confirming would write: the fields, the paragraph count and the opening paragraphs."""
+    draft = prepared.draft
+    count = len(draft.paragraphs)
+    action = f"Update `{prepared.doc_id}`?" if prepared.replaces else "Add this document?"
+    fields = [
+        _field("Title", escape_markdown(draft.title or "")),
+        _field("Author", escape_markdown(draft.author or "")),
+        _field("Publisher", escape_markdown(draft.publisher or "")),
+        _field("Paragraphs", str(count)),
+        _field("Id", f"`{prepared.doc_id}`"),
+    ]
+    if prepared.replaces:
+        fields.append(_field("Replaces", f"`{prepared.doc_id}` (same source or id: it is updated, not duplicated)"))
+    if draft.published:
+        fields.append(_field("Published", escape_markdown(draft.published)))
+    fields.append(_field("From", escape_markdown(_shorten_plain(source, 500)), inline=False))
+    fixed = sum(discord_length(f["name"]) + discord_length(f["value"]) for f in fields)
+    footer = "Nothing is written until you confirm."
+    budget = min(LIMITS.description, LIMITS.embed_total - fixed - discord_length(action) - len(footer) - 50)
+    embed = {
+        "title": action,
+        "description": _first_paragraphs(draft.paragraphs, budget) or "*(no paragraphs)*",
+        "fields": fields,
+        "footer": {"text": footer},
+        "color": ANSWER_COLOUR,
+    }
+    return Reply(embeds=(embed,), ephemeral=True)
+
+
+def render_kb_missing(missing: Sequence[str], *, source: str) -> Reply:
+    """Refuse a source whose required fields nothing stated, naming the options that give them."""
+    options = ", ".join(f"`{_OPTION_OF.get(name, name)}:`" for name in missing)
+    text = (
+        f"{escape_markdown(_shorten_plain(source, 300))} does not say its {', '.join(missing)}, and I won't invent "
+        f"{'it' if len(missing) == 1 else 'them'}. Run `/kb add` again with {options}. Nothing was written."
+    )
+    return render_notice("Some details are missing", text, ephemeral=True, colour=WARNING_COLOUR)
+
+
+def render_kb_remove_preview(document: Document, paragraphs: int) -> Reply:
+    """What confirming a removal would delete."""
+    meta = document.meta
+    text = (
+        f"**{escape_markdown(_shorten_plain(meta.title, 200))}**\n"
+        f"{escape_markdown(_shorten_plain(meta.author, 100))}, {escape_markdown(_shorten_plain(meta.publisher, 100))}"
+        f" · {paragraphs} paragraph{'s' if paragraphs != 1 else ''} · id `{document.doc_id}`\n\n"
+        "Its file is deleted from the knowledge folder and the knowledge base reloads."
+    )
+    return render_notice(f"Remove `{document.doc_id}`?", text, ephemeral=True, colour=WARNING_COLOUR)
+
+
+def render_kb_done(line: str, report: ReloadReport, fanout: FanoutReport | None = None) -> Reply:
+    """The reload report after an add or a remove, headed by what was done (``line`` is escaped)."""
+    embed = dict(render_reload(report, fanout).embeds[0])
+    head = _shorten_plain(line, 500) + "\n\n"
+    embed["description"] = head + _shorten_plain(embed["description"], LIMITS.description - discord_length(head))
+    return Reply(embeds=(embed,), ephemeral=True)
+
+
+def render_kb_list(documents: Sequence[Document]) -> Reply:
+    """Each document's id, title, where it came from, and who added it when."""
+    lines = []
+    for document in documents:
+        meta = document.meta
+        line = f"`{document.doc_id}` **{escape_markdown(_shorten_plain(meta.title, 150))}**"
+        source = meta.source or meta.url
+        line += f"\nfrom {escape_markdown(_shorten_plain(source, 200))}" if source else "\nfrom a file on the host"
+        if meta.added_by or meta.added_at:
+            who = escape_markdown(_shorten_plain(meta.added_by or "someone", 100))
+            line += f" · added by {who}" + (f" at {escape_markdown(meta.added_at)}" if meta.added_at else "")
+        lines.append(line)
+    embed = {
+        "title": f"Knowledge base ({len(documents)} document{'s' if len(documents) != 1 else ''})",
+        "description": _join_within(lines, LIMITS.description - 60, "documents") or "No documents loaded.",
+        "color": NOTICE_COLOUR,
+    }
+    return Reply(embeds=(embed,), ephemeral=True)

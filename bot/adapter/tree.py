@@ -8,7 +8,7 @@ import math
 import discord
 from discord import app_commands
 
-from bot.adapter.checks import NotModerator
+from bot.adapter.checks import KNOWLEDGE_COMMANDS, NotModerator, require_home_guild
 from bot.adapter.render import WARNING_COLOUR, render_notice
 from bot.adapter.send import InteractionExpiredError, respond
 
@@ -21,6 +21,23 @@ APOLOGY = "Sorry, something went wrong on my side. It has been logged for the mo
 
 class KnowledgeTree(app_commands.CommandTree):
     """CommandTree whose errors are answered, ephemerally, instead of only logged."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Knowledge-changing commands only in the home servers, even if registered elsewhere.
+
+        Runs before the command is looked up, so a stale or forged invocation from another
+        server is refused and logged rather than reported as an unknown command.
+        """
+        if (interaction.data or {}).get("name") in KNOWLEDGE_COMMANDS:
+            settings = getattr(self.client, "settings", None)
+            home = settings.knowledge_guild_ids if settings is not None else frozenset()
+            try:
+                require_home_guild(interaction, home)
+            except NotModerator:
+                if interaction.type is discord.InteractionType.autocomplete:
+                    return False  # nothing to say in an autocomplete; the choices stay empty
+                raise
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Answer in this order of priority.

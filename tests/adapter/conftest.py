@@ -51,6 +51,7 @@ async def start_bot(tmp_path: Path, **env: str) -> AsyncIterator[Running]:
         "KNOWLEDGE_DIR": str(knowledge),
         "MOD_ROLE_IDS": fake.mod_role_id,
         "MOD_LOG_CHANNEL_ID": fake.mod_log_channel_id,
+        "KNOWLEDGE_GUILD_IDS": fake.guild_id,  # the fake's server is the knowledge's home
         "COOLDOWN_QUESTIONS": "50",
         "COOLDOWN_SECONDS": "60",
         "DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),

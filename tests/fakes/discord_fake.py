@@ -5,6 +5,11 @@ with ``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` (see `
 Every REST request is recorded (method, path, JSON body) and every JSON body is validated
 against Discord's OpenAPI description; violations collect in ``spec_errors``.
 
+Users act with ``slash`` (options may include an ``attachment``, which the fake itself
+serves over HTTP), ``say`` and ``click`` (a button on a message the bot sent: ``click`` takes
+the recorded request whose response was that message). ``add_guild`` puts the bot in a
+second server.
+
 Faults for reliability tests: ``fail_next`` answers the next matching request with an HTTP
 error (429 with ``retry_after``, 500, 404 for an expired interaction token), and
 ``drop_gateway`` closes the websocket with a chosen close code or invalidates the session.
@@ -57,6 +62,7 @@ class Recorded:
     query: dict[str, str]
     body: Any
     status: int = 200
+    response: Any = None  # what the fake answered (the message, for message sends and edits)
 
 
 @dataclass
@@ -69,6 +75,29 @@ class Fault:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+
+
+@dataclass
+class Attachment:
+    """A file a user attached to a slash command; the fake serves its bytes at ``url``."""
+
+    id: str
+    filename: str
+    data: bytes
+    content_type: str | None
+    url: str
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "filename": self.filename,
+            "size": len(self.data),
+            "url": self.url,
+            "proxy_url": self.url,
+        }
+        if self.content_type:
+            body["content_type"] = self.content_type
+        return body
 
 
 @dataclass
@@ -118,6 +147,8 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self._new_request = asyncio.Condition()
         self.port = 0
+        self.attachments: dict[str, Attachment] = {}
+        self.other_guilds: dict[str, str] = {}  # guild id -> its channel, from add_guild
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -125,6 +156,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -219,7 +251,7 @@ class FakeDiscord:
         headers: dict[str, str] | None = None,
     ) -> web.Response:
         async with self._new_request:
-            self.requests.append(Recorded(request.method, path, dict(request.query), body, status))
+            self.requests.append(Recorded(request.method, path, dict(request.query), body, status, payload))
             self._new_request.notify_all()
         if status == 204:
             return web.Response(status=204, headers=headers)
@@ -275,7 +307,7 @@ class FakeDiscord:
                     "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
                 }
             }
-            if kind in (4, 5):
+            if kind in (4, 5, 7):
                 response["resource"] = {"type": kind, "message": message}
             return 200, response
         match = re.fullmatch(rf"/webhooks/{app}/([^/]+)(/messages/@original)?", path)
@@ -502,43 +534,91 @@ class FakeDiscord:
         in_guild: bool = True,
         autocomplete: str | None = None,
         shard: int | None = None,
+        guild_id: str | None = None,
     ) -> tuple[str, str]:
-        """Send a slash command (or an autocomplete for option ``autocomplete``), to one ``shard`` or all; returns (id, token)."""
+        """Send a slash command (or an autocomplete for option ``autocomplete``), to one ``shard`` or all.
+
+        Returns (id, token). ``name`` may name a subcommand ("kb add"); ``guild_id`` is a server
+        from ``add_guild`` (default: the first). A command registered for that server is sent
+        as Discord sends one, with the server's id in the command data.
+        """
         user = user or self.person()
+        guild_id = guild_id or self.guild_id
+        channel_id = self.other_guilds.get(guild_id, self.channel_id)
         interaction_id, token = snowflake(), f"tok-{snowflake()}"
         kinds = {str: 3, int: 4, bool: 5}
-        opts = []
+        opts: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {}
         for key, value in (options or {}).items():
-            option = {"name": key, "type": kinds[type(value)], "value": value}
+            if isinstance(value, Attachment):
+                option = {"name": key, "type": 11, "value": value.id}
+                resolved.setdefault("attachments", {})[value.id] = value.payload()
+            else:
+                option = {"name": key, "type": kinds[type(value)], "value": value}
             if key == autocomplete:
                 option["focused"] = True
             opts.append(option)
-        command_id = next((c["id"] for c in self.commands.get("global", []) if c["name"] == name), snowflake())
+        name, *sub = name.split()
+        if sub:
+            opts = [{"name": sub[0], "type": 1, "options": opts}]
+        command_data: dict[str, Any] = {"name": name, "type": 1, "options": opts}
+        registered = next((c for c in self.commands.get(guild_id, []) if c["name"] == name), None)
+        if registered is not None and in_guild:
+            command_data["guild_id"] = guild_id
+        else:
+            registered = next((c for c in self.commands.get("global", []) if c["name"] == name), None)
+        command_data["id"] = registered["id"] if registered else snowflake()
+        if resolved:
+            command_data["resolved"] = resolved
         data: dict[str, Any] = {
             "id": interaction_id,
             "application_id": self.app_id,
             "type": 4 if autocomplete else 2,
-            "data": {"id": command_id, "name": name, "type": 1, "options": opts},
-            "channel_id": self.channel_id,
+            "data": command_data,
+            "channel_id": channel_id,
             "token": token,
             "version": 1,
             "locale": "en-US",
             "app_permissions": str(EVERYONE_PERMISSIONS),
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
-            "authorizing_integration_owners": {"0": self.guild_id} if in_guild else {"1": user.id},
+            "authorizing_integration_owners": {"0": guild_id} if in_guild else {"1": user.id},
             "context": 0 if in_guild else 1,
         }
         if in_guild:
-            data["guild_id"] = self.guild_id
+            data["guild_id"] = guild_id
             data["guild_locale"] = "en-US"
-            data["channel"] = self._channel(self.channel_id, "general")
+            data["channel"] = dict(self._channel(channel_id, "general"), guild_id=guild_id)
             data["member"] = self._member(user, roles=roles, permissions=permissions)
         else:
             data["user"] = user.payload()
             data["channel"] = {"id": self.channel_id, "type": 1, "recipients": [user.payload()], "flags": 0}
         await self.dispatch("INTERACTION_CREATE", data, shard=shard)
         return interaction_id, token
+
+    def attachment(self, filename: str, data: bytes, content_type: str | None = None) -> Attachment:
+        """A file to pass as a slash-command option; its bytes are served by this fake."""
+        attachment_id = snowflake()
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        self.attachments[attachment_id] = Attachment(attachment_id, filename, data, content_type, url)
+        return self.attachments[attachment_id]
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        attachment = self.attachments.get(request.match_info["id"])
+        if attachment is None or attachment.filename != request.match_info["filename"]:
+            return web.Response(status=404)
+        return web.Response(body=attachment.data, content_type=attachment.content_type or "application/octet-stream")
+
+    async def add_guild(self, name: str = "Another server") -> str:
+        """Put the bot in one more server (its own channel, no moderator role); returns its id."""
+        guild_id, channel_id = snowflake(), snowflake()
+        guild = self._guild()
+        guild.update(id=guild_id, name=name, owner_id=snowflake())
+        guild["roles"] = [dict(guild["roles"][0], id=guild_id)]
+        guild["channels"] = [dict(self._channel(channel_id, "general"), guild_id=guild_id)]
+        self.other_guilds[guild_id] = channel_id
+        await self.dispatch("GUILD_CREATE", guild)
+        return guild_id
 
     def sent_message(self, body: dict[str, Any], channel_id: str | None = None) -> dict[str, Any]:
         """A message payload (with an id) for a body the bot sent, so a test can click its buttons.

@@ -57,12 +57,15 @@ def _parser() -> argparse.ArgumentParser:
         dest="command", required=True, parser_class=_Parser, title="commands", metavar="COMMAND"
     )
 
-    def knowledge_options(p: argparse.ArgumentParser) -> None:
+    def knowledge_folder(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--knowledge",
             default=value_of(os.environ, "KNOWLEDGE_DIR") or "knowledge",  # empty means the default
             help="knowledge folder (default: $KNOWLEDGE_DIR or ./knowledge)",
         )
+
+    def knowledge_options(p: argparse.ArgumentParser) -> None:
+        knowledge_folder(p)
         p.add_argument("--skip-bad", action="store_true", help="load the good files even if some are bad")
         p.add_argument(
             "--cache-dir",
@@ -128,6 +131,19 @@ def _parser() -> argparse.ArgumentParser:
         help=f"seconds after which the last heartbeat is stale (default {MAX_AGE_SECONDS:g})",
     )
 
+    add = sub.add_parser("add", help="add (or update) a document from a file or an http(s) URL")
+    add.add_argument("source", metavar="SOURCE", help="a .md, .txt, .html or .pdf file, or an http(s) URL")
+    add.add_argument("--id", help="the document id (default: the file's, or one made from the title)")
+    add.add_argument("--title", help="the title, when the source does not state it (or to correct it)")
+    add.add_argument("--author", help="the author, when the source does not state it")
+    add.add_argument("--publisher", help="the publisher or site, when the source does not state it")
+    add.add_argument("--json", action="store_true", help="print JSON")
+    knowledge_folder(add)
+
+    remove = sub.add_parser("remove", help="delete a document from the knowledge folder")
+    remove.add_argument("id", metavar="ID", help="the document's id (see 'python -m bot sources')")
+    knowledge_folder(remove)
+
     sources = sub.add_parser("sources", help="list the documents")
     sources.add_argument("--json", action="store_true", help="print JSON")
     knowledge_options(sources)
@@ -172,6 +188,8 @@ def _dispatch(argv: list[str], out: TextIO, err: TextIO, inp: TextIO) -> int:
             return _gaps(args, out, err)
         if args.command == "health":
             return _health(args, out)
+        if args.command in ("add", "remove"):
+            return _change(args, out, err)
         snapshot = _load(args, err)
         if args.command == "ask":
             return _ask(args, snapshot, out, inp)
@@ -310,6 +328,79 @@ def _health(args: argparse.Namespace, out: TextIO) -> int:
     healthy, line = check_health(path, time.time(), args.max_age)
     print(line, file=out)
     return EXIT_OK if healthy else 1
+
+
+def _allow_private() -> bool:
+    """ALLOW_PRIVATE_URLS as the bot reads it (intranet pages and tests)."""
+    raw = value_of(os.environ, "ALLOW_PRIVATE_URLS").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off", ""):
+        return False
+    raise UsageError(f"ALLOW_PRIVATE_URLS: {raw[:30]!r} is not true or false")
+
+
+def _change(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Add or remove with the same checks and atomic writes as /kb in Discord; a running bot needs /reload after."""
+    from pathlib import Path
+
+    from bot.errors import IngestError
+    from bot.ingest import Overrides, commit, prepare, remove_document
+
+    folder = Path(args.knowledge)
+    try:
+        if args.command == "remove":
+            documents = load_knowledge(folder).documents
+            if [d.doc_id for d in documents] == [args.id.strip()]:
+                raise IngestError(f"'{args.id.strip()}' is the only document, and a knowledge base needs one")
+            path = remove_document(folder, args.id)
+            print(f"removed {args.id.strip()} ({path})", file=out)
+            return EXIT_OK
+        overrides = Overrides(
+            title=args.title, author=args.author, publisher=args.publisher, doc_id=args.id, added_by="command line"
+        )
+        source: str | bytes = args.source
+        filename = None
+        if not re.match(r"(?i)^https?://", args.source):
+            try:
+                source = Path(args.source).read_bytes()
+            except OSError as exc:
+                raise UsageError(f"cannot read {args.source}: {exc.strerror or exc}") from exc
+            filename = Path(args.source).name
+        prepared = prepare(
+            source, filename=filename, overrides=overrides, knowledge_dir=folder, allow_private=_allow_private()
+        )
+        if prepared.missing:
+            options = " ".join(f"--{name}" for name in prepared.missing)
+            print(
+                f"error: {args.source} does not state its {', '.join(prepared.missing)}; give {options}"
+                " (nothing was written)",
+                file=err,
+            )
+            return EXIT_KNOWLEDGE
+        path = commit(prepared, folder)
+    except IngestError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_KNOWLEDGE
+    draft = prepared.draft
+    if args.json:
+        row = {
+            "doc_id": prepared.doc_id,
+            "path": str(path),
+            "replaced": prepared.replaces,
+            "title": draft.title,
+            "author": draft.author,
+            "publisher": draft.publisher,
+            "url": draft.url,
+            "published": draft.published,
+            "paragraphs": len(draft.paragraphs),
+            "source": draft.source,
+        }
+        print(json.dumps(row, ensure_ascii=False), file=out)
+        return EXIT_OK
+    verb = "updated" if prepared.replaces else "added"
+    print(f"{verb} {prepared.doc_id}: {draft.title} ({len(draft.paragraphs)} paragraphs) -> {path}", file=out)
+    return EXIT_OK
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:

@@ -266,3 +266,14 @@ def test_a_database_url_needs_the_shared_feedback_key(tmp_path):
     assert list(raised.value.lines) == [
         "DATABASE_URL: needs FEEDBACK_KEY, the key every host shares to recognise the same user"
     ]
+
+
+def test_home_servers_are_validated_like_the_other_id_lists(tmp_path):
+    base = {"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path)}
+    assert load_settings(base).knowledge_guild_ids == frozenset()
+    assert load_settings(base | {"KNOWLEDGE_GUILD_IDS": "11, 22 33"}).knowledge_guild_ids == {11, 22, 33}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(base | {"KNOWLEDGE_GUILD_IDS": "11,my-server"})
+    assert list(raised.value.lines) == [
+        "KNOWLEDGE_GUILD_IDS: 'my-server' is not a Discord id (digits only, comma-separated)"
+    ]

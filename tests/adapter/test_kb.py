@@ -302,3 +302,23 @@ async def test_without_home_servers_nothing_that_changes_knowledge_is_registered
         assert "ask" in names and not names & {"kb", "reload"}
         notes = [line for line in running.log_records if "KNOWLEDGE_GUILD_IDS is not set" in line]
         assert len(notes) == 1
+
+
+async def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(running):
+    fake = running.fake
+    big = fake.attachment("big.txt", b"word " * (1_100_000), "text/plain")
+    _, token = await fake.slash(
+        "kb add", {"file": big, "title": "T", "author": "A", "publisher": "P"}, permissions=MODERATOR
+    )
+    body = await fake.answer_to(token)
+    assert body["embeds"][0]["title"] == "File too large" and "limit is 5 MB" in text_of(body)
+    assert body["flags"] & EPHEMERAL
+    assert fake.downloads == []
+    small = fake.attachment("page.exe", b"MZ\x90\x00binary", "application/octet-stream")
+    _, token = await fake.slash(
+        "kb add", {"file": small, "title": "T", "author": "A", "publisher": "P"}, permissions=MODERATOR
+    )
+    body = await fake.answer_to(token)
+    assert body["embeds"][0]["title"] == "Can't add that" and fake.downloads == [small.id]
+    assert sorted(p.name for p in running.knowledge.glob("*.md")) == ["eu-japan-defence-partnership.md"]
+    assert fake.spec_errors == []

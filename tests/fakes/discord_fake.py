@@ -149,6 +149,7 @@ class FakeDiscord:
         self.port = 0
         self.attachments: dict[str, Attachment] = {}
         self.other_guilds: dict[str, str] = {}  # guild id -> its channel, from add_guild
+        self.downloads: list[str] = []  # attachment ids the bot fetched
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -605,6 +606,7 @@ class FakeDiscord:
 
     async def _attachment(self, request: web.Request) -> web.Response:
         attachment = self.attachments.get(request.match_info["id"])
+        self.downloads.append(request.match_info["id"])
         if attachment is None or attachment.filename != request.match_info["filename"]:
             return web.Response(status=404)
         return web.Response(body=attachment.data, content_type=attachment.content_type or "application/octet-stream")

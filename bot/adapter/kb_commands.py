@@ -76,9 +76,9 @@ class Confirm(discord.ui.View):
         on_confirm: Callable[[discord.Interaction], Awaitable[None]],
         *,
         label: str,
-        timeout: float = CONFIRM_TIMEOUT_SECONDS,
+        timeout: float | None = None,
     ) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=timeout or CONFIRM_TIMEOUT_SECONDS)
         self.owner_id = owner_id
         self.origin = origin
         self.on_confirm = on_confirm

@@ -240,7 +240,10 @@ async def test_a_moderator_of_another_server_is_refused(running):
     fake = running.fake
     other_guild = await fake.add_guild()
     assert "kb" not in {c["name"] for c in fake.commands.get("global", [])}
-    assert {"kb", "reload"} <= {c["name"] for c in fake.commands[fake.guild_id]}
+    home = {c["name"]: c for c in fake.commands[fake.guild_id]}
+    assert {"kb", "reload"} <= set(home)
+    assert int(home["kb"]["default_member_permissions"]) == MANAGE_GUILD  # hidden from members by default
+    assert {o["name"] for o in home["kb"]["options"]} == {"add", "remove", "list"}
     intruder = fake.person("owner-elsewhere")
     for name, opts in (("kb remove", {"document": "eu-japan-defence-partnership"}), ("reload", {})):
         _, token = await fake.slash(name, opts, user=intruder, permissions=MODERATOR, guild_id=other_guild)
@@ -321,4 +324,19 @@ async def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(running)
     body = await fake.answer_to(token)
     assert body["embeds"][0]["title"] == "Can't add that" and fake.downloads == [small.id]
     assert sorted(p.name for p in running.knowledge.glob("*.md")) == ["eu-japan-defence-partnership.md"]
+    assert fake.spec_errors == []
+
+
+async def test_an_unanswered_preview_times_out_and_writes_nothing(running, monkeypatch):
+    import bot.adapter.kb_commands as kb_commands
+
+    monkeypatch.setattr(kb_commands, "CONFIRM_TIMEOUT_SECONDS", 0.3)
+    fake = running.fake
+    attachment = fake.attachment("tea.txt", TEA.encode(), "text/plain")
+    options = {"file": attachment, "title": "Matcha", "author": "Ann Leaf", "publisher": "Tea Weekly"}
+    _, token = await fake.slash("kb add", options, permissions=MODERATOR)
+    await preview_of(fake, token)
+    expired = await final_of(fake, token, "Timed out")
+    assert expired["components"] == [] and "nothing was written" in text_of(expired)
+    assert not (running.knowledge / "tea.md").exists()
     assert fake.spec_errors == []

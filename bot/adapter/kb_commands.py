@@ -30,6 +30,7 @@ from bot.adapter.render import (
     render_notice,
 )
 from bot.adapter.send import InteractionExpiredError, respond, to_kwargs
+from bot.adapter.tree import APOLOGY
 from bot.errors import IngestError
 from bot.ingest import MAX_BYTES, Overrides, Prepared, commit, prepare, remove_document
 
@@ -105,6 +106,22 @@ class Confirm(discord.ui.View):
         log.info("knowledge change cancelled by user=%s", interaction.user.id)
         done = render_notice("Cancelled", "Nothing was written.", ephemeral=True)
         await interaction.response.edit_message(view=None, **to_kwargs(done))  # type: ignore[arg-type]
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Confirm]
+    ) -> None:
+        """A bug behind a button: logged with its traceback, and the moderator told, never left at "Working"."""
+        log.error(
+            "knowledge change failed for user=%s guild=%s", interaction.user.id, interaction.guild_id, exc_info=error
+        )
+        reply = render_notice("Something went wrong", APOLOGY, ephemeral=True, colour=ERROR_COLOUR)
+        try:
+            if interaction.response.is_done():
+                await interaction.edit_original_response(view=None, **to_kwargs(reply))  # type: ignore[arg-type]
+            else:
+                await interaction.response.send_message(ephemeral=True, **to_kwargs(reply))  # type: ignore[arg-type]
+        except discord.HTTPException as exc:
+            log.warning("could not tell the moderator about the failure: %s", exc.status)
 
     async def on_timeout(self) -> None:
         expired = render_notice("Timed out", "Nobody confirmed, so nothing was written.", ephemeral=True)

@@ -340,3 +340,23 @@ async def test_an_unanswered_preview_times_out_and_writes_nothing(running, monke
     assert expired["components"] == [] and "nothing was written" in text_of(expired)
     assert not (running.knowledge / "tea.md").exists()
     assert fake.spec_errors == []
+
+
+async def test_a_failure_behind_the_button_is_an_apology_and_a_logged_traceback(running, monkeypatch):
+    import bot.adapter.kb_commands as kb_commands
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom: disk detail")
+
+    monkeypatch.setattr(kb_commands, "commit", broken)
+    fake = running.fake
+    moderator = fake.person("mod")
+    attachment = fake.attachment("tea.txt", TEA.encode(), "text/plain")
+    options = {"file": attachment, "title": "Matcha", "author": "Ann Leaf", "publisher": "Tea Weekly"}
+    _, token = await fake.slash("kb add", options, user=moderator, permissions=MODERATOR)
+    preview = await preview_of(fake, token)
+    _, click = await fake.click(preview, buttons(preview.body)["Add"], user=moderator, permissions=MODERATOR)
+    body = await final_of(fake, click, "Something went wrong")
+    assert "boom" not in text_of(body)
+    assert any("RuntimeError: boom" in line for line in running.log_records)
+    assert running.kb.snapshot.document("tea") is None

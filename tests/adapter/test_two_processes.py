@@ -76,6 +76,7 @@ async def start(tmp_path: Path, fake: FakeDiscord, redis: RedisServer, shard: in
             "INDEX_CACHE_DIR": str(tmp_path / "cache"),
             "DATABASE_PATH": str(tmp_path / "feedback.sqlite3"),
             "MOD_ROLE_IDS": fake.mod_role_id,
+            "KNOWLEDGE_GUILD_IDS": fake.guild_id,  # /reload exists only in the knowledge's home server
             "SHARD_COUNT": "2",
             "SHARD_IDS": str(shard),
             "REDIS_URL": redis.url,

@@ -84,7 +84,7 @@ async def add_and_confirm(fake: FakeDiscord, options: dict, moderator) -> dict:
     preview = await preview_of(fake, token)
     assert_within_limits(preview.body)
     assert set(buttons(preview.body)) in ({"Add", "Cancel"}, {"Update", "Cancel"}), preview.body
-    _, click = await fake.click(preview, buttons(preview.body)["Add"], user=moderator, permissions=MODERATOR)
+    _, click = await fake.click(preview.response, buttons(preview.body)["Add"], user=moderator, permissions=MODERATOR)
     return preview.body | {"final": await final_of(fake, click, "Knowledge base reloaded")}
 
 
@@ -156,7 +156,9 @@ async def test_adding_the_same_page_again_updates_it(tmp_path: Path):
             preview = await preview_of(fake, token)
             assert preview.body["embeds"][0]["title"].startswith("Update `native-trout")
             assert "Replaces" in text_of(preview.body)
-            _, click = await fake.click(preview, buttons(preview.body)["Update"], user=moderator, permissions=MODERATOR)
+            _, click = await fake.click(
+                preview.response, buttons(preview.body)["Update"], user=moderator, permissions=MODERATOR
+            )
             final = await final_of(fake, click, "Knowledge base reloaded")
             assert "**Changed:** `native-trout" in final["embeds"][0]["description"]
             assert len(list(running.knowledge.glob("native-trout*.md"))) == 1
@@ -197,7 +199,9 @@ async def test_cancel_writes_nothing(running):
     options = {"file": attachment, "title": "Matcha", "author": "Ann Leaf", "publisher": "Tea Weekly"}
     _, token = await fake.slash("kb add", options, user=moderator, roles=[fake.mod_role_id])
     preview = await preview_of(fake, token)
-    _, click = await fake.click(preview, buttons(preview.body)["Cancel"], user=moderator, roles=[fake.mod_role_id])
+    _, click = await fake.click(
+        preview.response, buttons(preview.body)["Cancel"], user=moderator, roles=[fake.mod_role_id]
+    )
     update = await fake.wait_for(lambda r: r.path.endswith(f"/{click}/callback"))
     assert update.body["type"] == 7 and update.body["data"]["components"] == []
     assert "Nothing was written" in text_of(update.body)
@@ -216,7 +220,7 @@ async def test_only_the_moderator_who_asked_can_confirm(running):
     options = {"file": attachment, "title": "Matcha", "author": "Ann Leaf", "publisher": "Tea Weekly"}
     _, token = await fake.slash("kb add", options, user=moderator, permissions=MODERATOR)
     preview = await preview_of(fake, token)
-    _, click = await fake.click(preview, buttons(preview.body)["Add"], user=other, permissions=MODERATOR)
+    _, click = await fake.click(preview.response, buttons(preview.body)["Add"], user=other, permissions=MODERATOR)
     body = await fake.answer_to(click)
     assert body["flags"] & EPHEMERAL and "Only the moderator who asked" in text_of(body)
     assert not (running.knowledge / "tea.md").exists()
@@ -278,7 +282,9 @@ async def test_remove_with_autocomplete_and_confirmation(running):
     assert_within_limits(preview.body)
     assert preview.body["embeds"][0]["title"] == "Remove `eu-japan-defence-partnership`?"
     assert (running.knowledge / "eu-japan-defence-partnership.md").exists()  # not before confirming
-    _, click = await fake.click(preview, buttons(preview.body)["Remove"], user=moderator, permissions=MODERATOR)
+    _, click = await fake.click(
+        preview.response, buttons(preview.body)["Remove"], user=moderator, permissions=MODERATOR
+    )
     final = await final_of(fake, click, "Knowledge base reloaded")
     assert_within_limits(final)
     assert "**Removed:** `eu-japan-defence-partnership`" in text_of(final)
@@ -355,7 +361,7 @@ async def test_a_failure_behind_the_button_is_an_apology_and_a_logged_traceback(
     options = {"file": attachment, "title": "Matcha", "author": "Ann Leaf", "publisher": "Tea Weekly"}
     _, token = await fake.slash("kb add", options, user=moderator, permissions=MODERATOR)
     preview = await preview_of(fake, token)
-    _, click = await fake.click(preview, buttons(preview.body)["Add"], user=moderator, permissions=MODERATOR)
+    _, click = await fake.click(preview.response, buttons(preview.body)["Add"], user=moderator, permissions=MODERATOR)
     body = await final_of(fake, click, "Something went wrong")
     assert "boom" not in text_of(body)
     assert any("RuntimeError: boom" in line for line in running.log_records)

@@ -5,9 +5,9 @@ with ``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` (see `
 Every REST request is recorded (method, path, JSON body) and every JSON body is validated
 against Discord's OpenAPI description; violations collect in ``spec_errors``.
 
-Users act with ``slash`` (options may include an ``attachment``, which the fake itself
-serves over HTTP), ``say`` and ``click`` (a button on a message the bot sent: ``click`` takes
-the recorded request whose response was that message). ``add_guild`` puts the bot in a
+Slash-command options may include an ``attachment``, which the fake itself serves over
+HTTP; a recorded request keeps the fake's ``response`` (for an edit of an interaction's
+reply, the message whose buttons ``click`` presses). ``add_guild`` puts the bot in a
 second server.
 
 Faults for reliability tests: ``fail_next`` answers the next matching request with an HTTP

@@ -19,8 +19,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Commands that change the knowledge base: registered only in its home servers.
-KNOWLEDGE_COMMANDS = frozenset({"kb", "reload"})
+# Commands that change the knowledge base (registered only in its home servers), and /gaps,
+# which shows what members of every server asked: all refused outside the home servers.
+KNOWLEDGE_COMMANDS = frozenset({"kb", "reload", "gaps"})
 
 
 class NotModerator(app_commands.CheckFailure):

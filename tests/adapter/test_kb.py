@@ -249,7 +249,7 @@ async def test_a_moderator_of_another_server_is_refused(running):
     assert int(home["kb"]["default_member_permissions"]) == MANAGE_GUILD  # hidden from members by default
     assert {o["name"] for o in home["kb"]["options"]} == {"add", "remove", "list"}
     intruder = fake.person("owner-elsewhere")
-    for name, opts in (("kb remove", {"document": "eu-japan-defence-partnership"}), ("reload", {})):
+    for name, opts in (("kb remove", {"document": "eu-japan-defence-partnership"}), ("reload", {}), ("gaps", {})):
         _, token = await fake.slash(name, opts, user=intruder, permissions=MODERATOR, guild_id=other_guild)
         body = await fake.answer_to(token)
         assert body["flags"] & EPHEMERAL

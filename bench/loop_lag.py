@@ -2,6 +2,7 @@
 
     python bench/loop_lag.py                    # 100,000 passages, 50 questions a second
     python bench/loop_lag.py --passages 10000
+    python bench/loop_lag.py --semantic --passages 10000   # while sentence vectors are built
 
 Runs the bot's own reload path (``KnowledgeBase.reload``: build in a worker thread, swap,
 then write the cache and warm the speller in the background) after one file is edited,
@@ -9,6 +10,14 @@ while a coroutine measures how late a 10 ms timer fires and another asks a quest
 20 ms. For comparison, in the same run, the same reload run directly on the event loop,
 as a bot that does not move it off the loop would. Reports lag p50 / p99 / max during the
 reload window, the reload time, and questions asked, answered and failed.
+
+``--semantic`` measures the semantic layer instead: the knowledge base starts with all its
+sentence vectors (built beforehand by ``python bench/semantic.py --part vectors --kb N``)
+and answers by meaning; one file gets a paragraph that was never embedded, so the reload
+is followed by ``KnowledgeBase._embed`` embedding that document in a background thread,
+and the window lasts until the vectors are swapped in. The baseline, in the same run, is
+today's lexical reload (``SEMANTIC=off``) of the same folder. The edited document's
+vectors are deleted afterwards, so every run embeds it again.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -26,16 +36,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-async def measure(passages: int, rate: float, blocking: bool) -> dict[str, float]:
-    """One reload under load; ``blocking`` runs it on the loop itself."""
+async def measure(passages: int, rate: float, blocking: bool, semantic: bool = False) -> dict[str, float]:
+    """One reload under load; ``blocking`` runs it on the loop itself; ``semantic`` with vectors."""
     from scale import folder_for
 
     from bot.serving.library import KnowledgeBase
 
     folder, question_file = folder_for(passages)
     questions = json.loads(question_file.read_text("utf-8"))
-    kb = KnowledgeBase(folder)
-    kb.load()  # from the cache when present
+    kb = KnowledgeBase(folder, semantic=semantic)
+    # From the caches when present; with vectors loaded before the clock starts.
+    kb.load(embed="now" if semantic else "no")
+    if semantic and not kb.snapshot.semantic:
+        raise SystemExit(f"semantic layer unavailable: {kb.semantic.unavailable}")
     lags: list[tuple[float, float]] = []
     outcomes = {"asked": 0, "answered": 0, "failed": 0}
     stop = asyncio.Event()
@@ -69,7 +82,9 @@ async def measure(passages: int, rate: float, blocking: bool) -> dict[str, float
     await asyncio.sleep(1.0)
     edited = sorted(folder.glob("doc*.md"))[1]
     original = edited.read_text("utf-8")
-    edited.write_text(original + "\nA paragraph added while questions were arriving.\n", "utf-8")
+    # A new paragraph each run: its document's vectors cannot already be in the cache.
+    edited.write_text(original + f"\nA paragraph added while questions were arriving ({time.time_ns()}).\n", "utf-8")
+    load_before = float(Path("/proc/loadavg").read_text().split()[0])
     try:
         window_start = time.perf_counter()
         if blocking:
@@ -78,9 +93,12 @@ async def measure(passages: int, rate: float, blocking: bool) -> dict[str, float
             report = await kb.reload()
             await kb.settle()
         window_end = time.perf_counter()
+        served_semantic = kb.snapshot.semantic
         await asyncio.sleep(1.0)
     finally:
         edited.write_text(original, "utf-8")
+        if semantic:
+            _forget_vectors(kb, edited.stem)
     stop.set()
     await asyncio.gather(*tasks)
     window = sorted(lag for at, lag in lags if window_start <= at <= window_end + 0.05) or [0.0]
@@ -90,8 +108,22 @@ async def measure(passages: int, rate: float, blocking: bool) -> dict[str, float
         "lag_p50_ms": statistics.median(window),
         "lag_p99_ms": window[min(len(window) - 1, round(0.99 * (len(window) - 1)))],
         "lag_max_ms": window[-1],
+        "semantic_after": float(served_semantic),
+        "load": (load_before, float(Path("/proc/loadavg").read_text().split()[0])),
         **{k: float(v) for k, v in outcomes.items()},
     }
+
+
+def _forget_vectors(kb: object, doc_id: str) -> None:
+    """Delete the cached vectors of the edited document's one-off version."""
+    from bot.serving.library import KnowledgeBase
+    from bot.serving.vector_store import VectorStore
+
+    assert isinstance(kb, KnowledgeBase)
+    encoder = kb.semantic.encoder()
+    document = kb.snapshot.document(doc_id)
+    if encoder is not None and document is not None and kb.cache_dir is not None:
+        VectorStore(kb.cache_dir, encoder.identity).path(document.digest).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,19 +131,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=50.0, help="questions per second")
+    parser.add_argument("--semantic", action="store_true", help="reload while sentence vectors are built")
     args = parser.parse_args(argv)
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(
-        f"{args.passages:,} passages, {args.rate:g} questions/s\n\n"
+        f"{args.passages:,} passages, {args.rate:g} questions/s, OpenBLAS threads: {threads}\n\n"
         "| reload | reload time (s) | loop lag p50 / p99 / max during reload (ms) "
-        "| questions asked / answered / failed |\n"
-        "|---|---|---|---|"
+        "| questions asked / answered / failed | load avg |\n"
+        "|---|---|---|---|---|"
     )
-    for blocking in (False, True):
-        r = asyncio.run(measure(args.passages, args.rate, blocking))
-        name = "on the event loop (what we avoid)" if blocking else "ours: worker thread, then swap"
+    runs = (
+        [("lexical (SEMANTIC=off): worker thread, then swap", False, False),
+         ("semantic: reload, then one document embedded in the background", False, True)]
+        if args.semantic
+        else [("ours: worker thread, then swap", False, False), ("on the event loop (what we avoid)", True, False)]
+    )  # fmt: skip
+    for name, blocking, semantic in runs:
+        r = asyncio.run(measure(args.passages, args.rate, blocking, semantic))
+        note = "" if not semantic or r["semantic_after"] else " (vectors were NOT swapped in)"
         print(
-            f"| {name} | {r['reload_s']:.2f} | {r['lag_p50_ms']:.1f} / {r['lag_p99_ms']:.1f} / {r['lag_max_ms']:.0f} "
-            f"| {r['asked']:.0f} / {r['answered']:.0f} / {r['failed']:.0f} |",
+            f"| {name}{note} | {r['reload_s']:.2f} "
+            f"| {r['lag_p50_ms']:.1f} / {r['lag_p99_ms']:.1f} / {r['lag_max_ms']:.0f} "
+            f"| {r['asked']:.0f} / {r['answered']:.0f} / {r['failed']:.0f} | {r['load'][0]:.1f}-{r['load'][1]:.1f} |",
             flush=True,
         )
     return 0

@@ -415,6 +415,7 @@ def memory_child(name: str, semantic: bool, count: int) -> Figures:
         assert encoder is not None, kb.semantic.unavailable
         gc.collect()
         figures["model"] = rss_mb() - before
+        figures["with_model"] = rss_mb()
         snapshot = kb.semantic.attach(snapshot)
         assert snapshot.vectors is not None and snapshot.vectors.complete
         store = VectorStore(cache, encoder.identity)
@@ -438,36 +439,38 @@ def print_memory(names: list[str], count: int, extrapolate: int | None) -> None:
     print("\n### Memory and cache size\n")
     print(
         "| knowledge base | passages | sentence rows | RSS lexical only (MB) | RSS with vectors (MB) | added (MB) "
-        "| of which the model (MB) | vector files on disk (MB) | index cache (MB) | load avg |"
+        "| of which the model / the vectors (MB) | vector files on disk (MB) | index cache (MB) | load avg |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    points = []
+    last: Figures | None = None
     for name in names:
         lex = run_child(["memory", name, "0", str(count)], threads=None)
         sem = run_child(["memory", name, "1", str(count)], threads=None)
-        added = sem["rss"] - lex["rss"]
-        points.append((sem["rows"], added, sem["vector_files_mb"], sem["model"]))
+        sem["vectors_ram"] = sem["rss"] - sem["with_model"]
+        last = sem
         print(
-            f"| {name} | {sem['passages']:,} | {sem['rows']:,} | {lex['rss']:.0f} | {sem['rss']:.0f} | {added:.0f} "
-            f"| {sem['model']:.0f} | {sem['vector_files_mb']:.1f} | {sem['index_cache_mb']:.1f} "
-            f"| {lex['load']:.1f} / {sem['load']:.1f} |",
+            f"| {name} | {sem['passages']:,} | {sem['rows']:,} | {lex['rss']:.0f} | {sem['rss']:.0f} "
+            f"| {sem['rss'] - lex['rss']:.0f} | {sem['model']:.0f} / {sem['vectors_ram']:.0f} "
+            f"| {sem['vector_files_mb']:.1f} | {sem['index_cache_mb']:.1f} | {lex['load']:.1f} / {sem['load']:.1f} |",
             flush=True,
         )
-    if extrapolate and len(points) >= 2:
+    if extrapolate and last is not None:
         lex = run_child(["memory", str(extrapolate), "0", "20"], threads=None)
-        (r1, a1, _, _), (r2, a2, v2, _) = points[0], points[-1]
-        slope = (a2 - a1) / (r2 - r1)
-        added = a2 + slope * (lex["rows"] - r2)
-        files = v2 / r2 * lex["rows"]
+        scale = lex["rows"] / last["rows"]
+        vectors = last["vectors_ram"] * scale
+        files = last["vector_files_mb"] * scale
         print(
             f"| {extrapolate} (vectors extrapolated) | {lex['passages']:,} | {lex['rows']:,} (counted) "
-            f"| {lex['rss']:.0f} (measured) | ~{lex['rss'] + added:.0f} | ~{added:.0f} | - | ~{files:.0f} "
+            f"| {lex['rss']:.0f} (measured) | ~{lex['rss'] + last['model'] + vectors:.0f} "
+            f"| ~{last['model'] + vectors:.0f} | {last['model']:.0f} / ~{vectors:.0f} | ~{files:.0f} "
             f"| {lex['index_cache_mb']:.1f} (measured) | {lex['load']:.1f} |",
             flush=True,
         )
+        expected = (lex["rows"] * 768 + lex["passages"] * 4 * 384) / 1e6
         print(
-            f"<!-- extrapolated: added RSS = {a2:.0f} MB + {slope * 1e3:.2f} MB per 1,000 rows beyond {r2:,} "
-            f"(line through the two measured sizes); files = {v2 / r2 * 1e6:.0f} bytes per row -->"
+            f"<!-- extrapolated from {last['passages']:,} passages: the vectors' RAM and files times {scale:.2f} "
+            f"(sentence rows counted in the {extrapolate:,} folder), the model as measured there; arithmetic check: "
+            f"float16 rows (768 B) + float32 passage means (1,536 B) = {expected:.0f} MB -->"
         )
 
 

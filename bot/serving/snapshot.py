@@ -136,8 +136,10 @@ class Snapshot:
         A question about the document as a whole ("what is this article about?") is
         answered with its summary, as ``/summary`` would give it.
         """
-        if len(question) <= MAX_RAW_CHARS and asks_for_summary(clean_question(question)):
-            return self._summary_answer(question, top=top, doc_id=doc_id)
+        if len(question) <= MAX_RAW_CHARS:
+            cleaned = clean_question(question)
+            if asks_for_summary(cleaned):
+                return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
         return answer_question(
             question,
             self.index,
@@ -151,7 +153,7 @@ class Snapshot:
             blend=self.blend,
         )
 
-    def _summary_answer(self, question: str, *, top: int, doc_id: str | None) -> Answer:
+    def _summary_answer(self, question: str, cleaned: str, *, top: int, doc_id: str | None) -> Answer:
         """The summary as an answer: one document's when it is known, else each document's lead point."""
         started = time.perf_counter()
         documents = [self.index.by_id[doc_id]] if doc_id in self.index.by_id else list(self.documents)
@@ -168,7 +170,7 @@ class Snapshot:
                 results.append(result)
         elapsed = (time.perf_counter() - started) * 1000
         status = Status.ANSWERED if results else Status.NOT_FOUND
-        return Answer(question, clean_question(question), status, tuple(results), elapsed, 1.0, summary=True)
+        return Answer(question, cleaned, status, tuple(results), elapsed, 1.0, summary=True)
 
     def summarize(self, document: Document, *, sentences: int = DEFAULT_SENTENCES, topic: str | None = None) -> Summary:
         """A document's summary; without a topic it comes from the ranking made at load time.

@@ -61,26 +61,26 @@ class Blend:
     """How the semantic layer mixes meaning with the lexical evidence, and when it answers.
 
     A window (one sentence, or two consecutive ones) scores ``similarity`` times its cosine
-    with the question, plus ``coverage`` times the share of the question's information its
-    words hold (together, the window's evidence), plus ``bm25`` times its passage's BM25
-    relative to the best lexical passage, plus ``context`` times the cosine of the whole
-    passage (the mean of its sentence vectors): a sentence that fits the question in a
-    paragraph about something else loses to one whose paragraph is on the question's topic.
-    Passages rank by their best window. A question is
-    answered when the best evidence reaches ``answer_at`` and either the lexical coverage
-    rule accepts it or the best cosine alone reaches ``strong`` (a paraphrase that shares
-    few words with its answer). Passages after the first are
-    shown only while they score at least ``relative`` times the first. Chosen on the dev
-    questions with ``bench/eval_quality.py --grid``; nearby values give nearly the same
-    figures (docs/benchmarks.md).
+    with the question plus ``coverage`` times the share of the question's information its
+    words hold; a passage scores its best window plus ``context`` times the cosine of the
+    whole passage (the mean of its sentence vectors), so a sentence that fits the question
+    in a paragraph about something else loses to one whose paragraph is on the question's
+    topic, plus ``bm25`` times its BM25 relative to the best lexical passage (measured as no
+    help once coverage is in the window score, so 0). The decline rule keeps the lexical
+    coverage rule as a gate and lets meaning overrule it: a question is answered when the
+    best passage scores ``answer_at``, or ``strong`` when the coverage rule calls the
+    question weak (off-topic questions share a word or two, paraphrases share meaning).
+    Passages after the first are shown only while they score at least ``relative`` times
+    the first. Chosen on the dev questions with ``bench/eval_quality.py --grid``; nearby
+    values give nearly the same figures (docs/benchmarks.md).
     """
 
     similarity: float = 1.0
-    coverage: float = 0.5
-    bm25: float = 0.2
-    context: float = 0.4
-    strong: float = 0.55
-    answer_at: float = 0.55
+    coverage: float = 0.6
+    bm25: float = 0.0
+    context: float = 0.7
+    answer_at: float = 0.75
+    strong: float = 0.9
     relative: float = 0.8
     pool: int = 20
 
@@ -147,11 +147,13 @@ def answer_question(
     vectors: VectorTable | None = None,
     encode: Encode | None = None,
     blend: Blend | None = None,
+    question_vector: np.ndarray | None = None,
 ) -> Answer:
     """Answer a raw question from the index; never raises on any input text.
 
     With ``vectors`` and ``encode`` the semantic layer ranks sentences by meaning as well as
     words, wherever every candidate passage has its vectors; otherwise the answer is lexical.
+    ``question_vector`` is the cleaned question already encoded (the caller may need it too).
     ``decline=False`` shows the best passages even when the rule would decline (for
     measuring ranking apart from declining).
     """
@@ -195,7 +197,8 @@ def answer_question(
     weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and informative < 2)
     if semantic:
         assert vectors is not None and encode is not None
-        found = _semantic(index, analyzer, query, cleaned, hits, vectors, encode, blend or Blend(), top, within, weak)
+        vector = question_vector if question_vector is not None else encode([cleaned])[0]
+        found = _semantic(index, analyzer, query, vector, hits, vectors, blend or Blend(), top, within, weak)
         if found is not None:
             declined, results = found
             if (decline and declined) or not results:
@@ -217,10 +220,9 @@ def _semantic(
     index: Index,
     analyzer: Analyzer,
     query: Query,
-    cleaned: str,
+    question: np.ndarray,
     hits: list[tuple[int, float]],
     vectors: VectorTable,
-    encode: Encode,
     blend: Blend,
     top: int,
     within: tuple[int, int] | None,
@@ -229,72 +231,118 @@ def _semantic(
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
     Candidates are the lexical pool plus the passages nearest the question by meaning, so a
-    paraphrase that shares no word with its answer is still found.
+    paraphrase that shares no word with its answer is still found. Every candidate sentence
+    and consecutive pair is scored in a few array operations (one matrix product for the
+    cosines, one presence table for the words), so the cost hardly grows with the pool.
     """
-    question = encode([cleaned])[0]
     nearest = vectors.nearest(question, blend.pool, within)
     bm25 = dict(hits)
     candidates = list(dict.fromkeys([*bm25, *nearest.tolist()]))
     if not candidates or not all(vectors.has(o) for o in candidates):
         return None
-    pool = np.array(candidates, dtype=np.int64)
-    coverages, informatives = _pool_coverage(index, query, pool)
+    windows = _score_windows(index, query, vectors, candidates, question, blend)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
-    scored = []
-    top_similarity = top_evidence = -1.0
-    for i, ordinal in enumerate(candidates):
-        passage = index.passages[ordinal]
-        rows = vectors.sentences(ordinal)
-        assert rows is not None
-        units = index.unit_terms(ordinal)
-        span, evidence, similarity = _best_semantic_window(passage, units, rows, question, query, blend)
-        top_similarity = max(top_similarity, similarity)
-        top_evidence = max(top_evidence, evidence)
-        score = evidence + blend.bm25 * bm25.get(ordinal, 0.0) / best_bm25
-        score += blend.context * float(vectors.passage_matrix[ordinal] @ question)
-        scored.append((score, -i, ordinal, span, float(coverages[i]), int(informatives[i])))
-    scored.sort(reverse=True)
-    supported = not lexically_weak or top_similarity >= blend.strong
-    declined = not (supported and top_evidence >= blend.answer_at)
-    cutoff = blend.relative * scored[0][0]
-    shown = [scored[0], *(s for s in scored[1:top] if s[0] >= cutoff)]
+    totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
+    totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
+    order = np.argsort(-totals, kind="stable")
+    first = float(totals[order[0]])
+    declined = first < blend.answer_at or (lexically_weak and first < blend.strong)
+    shown = [int(order[0]), *(int(i) for i in order[1:top] if totals[i] >= blend.relative * first)]
+    pool = np.array([candidates[i] for i in shown], dtype=np.int64)
+    coverages, informatives = _pool_coverage(index, query, pool)
     results = tuple(
-        _make_result(index, analyzer, query, ordinal, bm25.get(ordinal, 0.0), span, coverage, informative)
-        for _, _, ordinal, span, coverage, informative in shown
+        _make_result(
+            index,
+            analyzer,
+            query,
+            candidates[i],
+            bm25.get(candidates[i], 0.0),
+            windows.spans[i],
+            float(coverages[k]),
+            int(informatives[k]),
+        )
+        for k, i in enumerate(shown)
     )
     return declined, results
 
 
-def _best_semantic_window(
-    passage: Passage,
-    units: list[set[int]],
-    rows: np.ndarray,
-    question: np.ndarray,
-    query: Query,
-    blend: Blend,
-) -> tuple[Span, float, float]:
-    """The passage's best sentence or consecutive pair: (span, its evidence, its cosine).
+@dataclass(frozen=True, slots=True)
+class _Windows:
+    """Per candidate passage: its best window's span and that window's evidence."""
+
+    spans: list[Span]
+    evidence: np.ndarray
+
+
+def _score_windows(
+    index: Index, query: Query, vectors: VectorTable, candidates: list[int], question: np.ndarray, blend: Blend
+) -> _Windows:
+    """Each candidate's best sentence or consecutive pair, by ``similarity * cos + coverage * words``.
 
     A pair is scored by the mean of its two sentence vectors, which measured as good as
-    embedding the pair, and by the question words the two hold together.
+    embedding the pair, and by the question words the two hold together. Front-matter units
+    are never paired: each is a separate field value.
     """
-    similarities = rows @ question
-    best = (passage.sentences[0], -np.inf, -1.0)
-    for i, unit in enumerate(units):
-        similarity = float(similarities[i])
-        score = blend.similarity * similarity + blend.coverage * query.coverage(unit)
-        if score > best[1]:
-            best = (passage.sentences[i], score, similarity)
-    if passage.is_about:
-        return best
-    for i in range(len(units) - 1):
-        pair = rows[i] + rows[i + 1]
-        norm = float(np.linalg.norm(pair))
-        similarity = float(pair @ question) / norm if norm > 0 else 0.0
-        score = blend.similarity * similarity + blend.coverage * query.coverage(units[i] | units[i + 1])
-        if score > best[1]:
-            best = (Span(passage.sentences[i].start, passage.sentences[i + 1].end), score, similarity)
-    return best
+    rows = np.concatenate([vectors.sentences(o) for o in candidates])  # type: ignore[misc]
+    ids, lengths, counts = index.sentence_terms(candidates)
+    if len(rows) != len(lengths):
+        raise ValueError("sentence vectors do not match the index's sentences")
+    present = _presence(query, ids, lengths)
+    single = blend.similarity * (rows @ question) + blend.coverage * _coverage(query, present)
+    # Pairs (i, i + 1) inside one passage: the cosine of the mean is the summed cosines over
+    # the norm of the summed vectors.
+    cosines = rows @ question
+    squares = np.einsum("ij,ij->i", rows, rows)
+    dots = np.einsum("ij,ij->i", rows[:-1], rows[1:])
+    norms = np.sqrt(np.maximum(squares[:-1] + squares[1:] + 2 * dots, 1e-12))
+    pair = blend.similarity * (cosines[:-1] + cosines[1:]) / norms
+    pair += blend.coverage * _coverage(query, present[:-1] | present[1:])
+    spans: list[Span] = []
+    evidence = np.empty(len(candidates))
+    start = 0
+    for k, ordinal in enumerate(candidates):
+        passage = index.passages[ordinal]
+        end = start + int(counts[k])
+        i = int(np.argmax(single[start:end]))
+        best, span = float(single[start + i]), passage.sentences[i]
+        if not passage.is_about and end - start > 1:
+            j = int(np.argmax(pair[start : end - 1]))
+            if pair[start + j] > best:
+                best = float(pair[start + j])
+                span = Span(passage.sentences[j].start, passage.sentences[j + 1].end)
+        spans.append(span)
+        evidence[k] = best
+        start = end
+    return _Windows(spans, evidence)
+
+
+def _presence(query: Query, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(sentences, question terms) booleans: which of the question's terms each sentence holds."""
+    terms = np.array(sorted(query.term_ids), dtype=np.int64)
+    present = np.zeros((len(lengths), len(terms)), dtype=bool)
+    if len(terms) and len(ids):
+        column = np.minimum(np.searchsorted(terms, ids), len(terms) - 1)
+        found = terms[column] == ids
+        sentence = np.repeat(np.arange(len(lengths)), lengths)
+        present[sentence[found], column[found]] = True
+    return present
+
+
+def _coverage(query: Query, present: np.ndarray) -> np.ndarray:
+    """``Query.coverage`` of every row of a presence table at once."""
+    terms = sorted(query.term_ids)
+    column = {t: c for c, t in enumerate(terms)}
+    total = sum(c.weight for c in query.concepts)
+    covered = np.zeros(len(present))
+    if total <= 0:
+        return covered
+    for concept in query.concepts:
+        found = np.zeros(len(present))
+        for form in concept.forms:
+            whole = np.logical_and.reduce([present[:, column[t]] for t in form.terms], axis=0)
+            found = np.maximum(found, form.factor * whole)
+        covered += concept.weight * found
+    return covered / total
 
 
 def _pool_coverage(index: Index, query: Query, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -349,6 +349,27 @@ class Index:
         base = bounds[0]
         return [set(ids[lo - base : hi - base]) for lo, hi in itertools.pairwise(bounds)]
 
+    def sentence_terms(self, ordinals: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The term ids of every sentence of ``ordinals``, flat: (ids, terms per sentence, sentences per passage).
+
+        One array for many passages, so the semantic layer can test the question's words
+        against all its candidate sentences at once instead of set by set.
+        """
+        chunks: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        counts = np.zeros(len(ordinals), dtype=np.int64)
+        for k, ordinal in enumerate(ordinals):
+            d, j = self.locate(ordinal)
+            layout, bundle = self.layouts[d], self.bundles[d]
+            first, last = int(layout.sentence_ptr[j]), int(layout.sentence_ptr[j + 1])
+            bounds = bundle.unit_ptr[first : last + 1]
+            chunks.append(self.local_to_global[d][bundle.term_ids[int(bounds[0]) : int(bounds[-1])]])
+            lengths.append(np.diff(bounds))
+            counts[k] = last - first
+        if not chunks:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), counts
+        return np.concatenate(chunks).astype(np.int64), np.concatenate(lengths).astype(np.int64), counts
+
     @property
     def size(self) -> int:
         """Number of passages."""

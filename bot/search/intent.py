@@ -5,15 +5,24 @@ article", "the piece"), the function words and the vocabulary of asking for a su
 ("gist", "main points", "sum up") are set aside, nothing is left. It deserves a summary,
 not "ask a question in words". A question that keeps any word of its own ("what is Article
 9 about?", "who wrote this article?") is an ordinary question.
+
+Users also ask for the whole in words no list foresees ("what's this piece arguing?",
+"the bottom line?"). With the semantic layer, a question that would otherwise be declined
+is taken as a summary request when its meaning is close to one of a few plain requests
+for a summary: only then, so an ordinary question the documents answer is never diverted.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from bot.search.lexicon import CHAT_NOISE, FRAMING, STOP_WORDS, SUMMARY_WORDS
 
-__all__ = ["asks_for_summary"]
+__all__ = ["SUMMARY_LIKENESS", "SUMMARY_REQUESTS", "asks_for_summary", "summary_likeness"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # The document itself, when not already taken out by FRAMING ("what's this about?", "sum it up").
@@ -32,3 +41,29 @@ def asks_for_summary(cleaned: str) -> bool:
     asked = any(w in SUMMARY_WORDS for w in words)
     about = "about" in words and (framed or any(w in _POINTERS for w in words))
     return asked or about
+
+
+# Plain requests for the document as a whole, one per way of asking (topic, argument,
+# conclusion, gist): what a question's meaning is compared with.
+SUMMARY_REQUESTS = (
+    "What is this article about?",
+    "Summarize the document.",
+    "What is the main argument of this piece?",
+    "What does the author conclude?",
+    "Give me the gist.",
+    "What is the overall topic?",
+)
+# A declined question at least this close (cosine) to a request above gets the summary.
+# Chosen on our questions about whole documents against the rest (bench/eval_quality.py):
+# requests scored 0.66-0.71, questions it declines otherwise at most 0.38.
+SUMMARY_LIKENESS = 0.5
+
+
+@functools.lru_cache(maxsize=4)
+def _requests(encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+    return encode(list(SUMMARY_REQUESTS))
+
+
+def summary_likeness(question: np.ndarray, encode: Callable[[Sequence[str]], np.ndarray]) -> float:
+    """How close an encoded question is to the nearest plain request for a summary (cosine)."""
+    return float(np.max(_requests(encode) @ question))

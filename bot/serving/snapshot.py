@@ -32,9 +32,18 @@ from bot.knowledge.documents import Document
 from bot.knowledge.loader import CACHE_DIR_NAME, LoadResult, load_knowledge
 from bot.knowledge.passages import Layout
 from bot.knowledge.text import clean_question
-from bot.search.answer import DEFAULT_RESULTS, MAX_RAW_CHARS, Answer, Blend, Status, answer_question, sentence_result
+from bot.search.answer import (
+    DEFAULT_RESULTS,
+    MAX_QUESTION_CHARS,
+    MAX_RAW_CHARS,
+    Answer,
+    Blend,
+    Status,
+    answer_question,
+    sentence_result,
+)
 from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
-from bot.search.intent import asks_for_summary
+from bot.search.intent import SUMMARY_LIKENESS, asks_for_summary, summary_likeness
 from bot.search.lexicon import english_frequency
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -136,11 +145,12 @@ class Snapshot:
         A question about the document as a whole ("what is this article about?") is
         answered with its summary, as ``/summary`` would give it.
         """
-        if len(question) <= MAX_RAW_CHARS:
-            cleaned = clean_question(question)
-            if asks_for_summary(cleaned):
-                return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
-        return answer_question(
+        cleaned = clean_question(question) if len(question) <= MAX_RAW_CHARS else ""
+        if cleaned and asks_for_summary(cleaned):
+            return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
+        semantic = self.semantic and self.encode is not None and bool(cleaned) and len(cleaned) <= MAX_QUESTION_CHARS
+        vector = self.encode([cleaned])[0] if semantic and self.encode is not None else None
+        answer = answer_question(
             question,
             self.index,
             self.analyzer,
@@ -151,7 +161,16 @@ class Snapshot:
             vectors=self.vectors if self.semantic else None,
             encode=self.encode,
             blend=self.blend,
+            question_vector=vector,
         )
+        if (
+            vector is not None
+            and self.encode is not None
+            and answer.status is Status.NOT_FOUND
+            and summary_likeness(vector, self.encode) >= SUMMARY_LIKENESS
+        ):
+            return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
+        return answer
 
     def _summary_answer(self, question: str, cleaned: str, *, top: int, doc_id: str | None) -> Answer:
         """The summary as an answer: one document's when it is known, else each document's lead point."""

@@ -74,3 +74,50 @@ def test_summary_requests_are_told_from_questions_with_a_topic_of_their_own():
     ]
     assert [q for q in summary_requests if not asks_for_summary(clean_question(q))] == []
     assert [q for q in questions if asks_for_summary(clean_question(q))] == []
+
+
+def test_a_summary_request_in_words_no_list_holds_gets_the_summary_by_meaning(shipped_semantic, shipped):
+    # None of these words is a summary word, so only the meaning can tell.
+    question = "what's the overall point the writer is making here"
+    assert not asks_for_summary(clean_question(question))
+    answer = shipped_semantic.ask(question)
+    assert answer.summary and answer.answered
+    assert not shipped.ask(question).summary  # by words alone it is an ordinary question
+
+
+def test_questions_the_documents_answer_are_never_diverted_to_the_summary(shipped_semantic):
+    # Close in meaning to "what is this article about?", but answered by the article itself.
+    answer = shipped_semantic.ask("Who wrote this article?")
+    assert answer.answered and not answer.summary
+    assert "Blewett-Mundy" in answer.results[0].quote.text
+
+
+def test_windows_scored_at_once_equal_the_sentence_by_sentence_definition(shipped_semantic):
+    """The array scoring must give each passage the window the plain definition gives it."""
+    import numpy as np
+
+    from bot.search.answer import Blend, _score_windows
+    from bot.search.query import read_question
+
+    snapshot, blend = shipped_semantic, Blend()
+    index, vectors = snapshot.index, snapshot.vectors
+    for text in ["How did Japan fix its relationship with South Korea?", "what did borrell sign", "kishida ukraine"]:
+        query = read_question(clean_question(text), index, snapshot.analyzer, snapshot.speller)
+        question = snapshot.encode([text])[0]
+        candidates = list(range(index.size))
+        windows = _score_windows(index, query, vectors, candidates, question, blend)
+        for k, ordinal in enumerate(candidates):
+            passage, rows, units = index.passages[ordinal], vectors.sentences(ordinal), index.unit_terms(ordinal)
+            options = [
+                (blend.similarity * float(rows[i] @ question) + blend.coverage * query.coverage(u), passage.sentences[i])
+                for i, u in enumerate(units)
+            ]
+            if not passage.is_about:
+                for i in range(len(units) - 1):
+                    pair = rows[i] + rows[i + 1]
+                    cosine = float(pair @ question) / float(np.linalg.norm(pair))
+                    score = blend.similarity * cosine + blend.coverage * query.coverage(units[i] | units[i + 1])
+                    options.append((score, type(passage.sentences[i])(passage.sentences[i].start, passage.sentences[i + 1].end)))
+            best = max(s for s, _ in options)
+            assert abs(windows.evidence[k] - best) < 1e-4
+            assert windows.spans[k] in [span for s, span in options if abs(s - best) < 1e-4]

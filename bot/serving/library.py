@@ -225,8 +225,9 @@ class KnowledgeBase:
     async def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
         """Answer from the current snapshot, in a worker thread when the index is large."""
         snapshot = self.snapshot
-        # Encoding the question takes milliseconds of CPU: never on the event loop.
-        if snapshot.semantic or snapshot.index.size >= OFFLOAD_PASSAGES:
+        # Encoding the question takes milliseconds of CPU, and a snapshot not yet warmed
+        # (just swapped in) would build its speller, about a second: never on the event loop.
+        if snapshot.semantic or snapshot.index.size >= OFFLOAD_PASSAGES or not snapshot.warmed:
             return await asyncio.to_thread(snapshot.ask, question, top=top, doc_id=doc_id)
         return snapshot.ask(question, top=top, doc_id=doc_id)
 
@@ -241,6 +242,6 @@ class KnowledgeBase:
         document = snapshot.document(doc_id)
         if document is None:
             return None
-        if topic and snapshot.index.size >= OFFLOAD_PASSAGES:
+        if topic and (snapshot.index.size >= OFFLOAD_PASSAGES or not snapshot.warmed):
             return await asyncio.to_thread(snapshot.summarize, document, sentences=sentences, topic=topic)
         return snapshot.summarize(document, sentences=sentences, topic=topic)

@@ -102,7 +102,12 @@ class Snapshot:
     def warm(self) -> None:
         """Build what is otherwise built on first use, so no question pays for it."""
         index = self.index
-        _ = self.speller, index.dense, index.max_weight, index.terms, index.passages, index.doc_ranges, index.by_id
+        _ = index.dense, index.max_weight, index.terms, index.passages, index.doc_ranges, index.by_id, self.speller
+
+    @property
+    def warmed(self) -> bool:
+        """True once ``warm`` has run (the speller is the last thing it builds)."""
+        return "speller" in self._lazy
 
     @property
     def documents(self) -> tuple[Document, ...]:

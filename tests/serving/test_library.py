@@ -90,3 +90,29 @@ async def test_cache_is_written_in_the_background_after_a_reload(folder, tmp_pat
     again.load()
     assert again.snapshot.cache == "hit"
     assert len(again.snapshot.documents) == 2
+
+
+async def test_a_snapshot_not_yet_warmed_never_builds_its_speller_on_the_event_loop(folder, monkeypatch):
+    """Right after a swap the speller (a second on a large vocabulary) is still to build."""
+    import threading
+
+    import bot.serving.snapshot as snapshot_module
+
+    built_on: list[threading.Thread] = []
+    real = snapshot_module.Speller
+
+    def recording(*args, **kwargs):
+        built_on.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    kb = KnowledgeBase(folder, use_cache=False, semantic=False)
+    assert kb.load().ok
+    await kb.settle()
+    monkeypatch.setattr(snapshot_module, "Speller", recording)
+    monkeypatch.setattr(kb, "_after_swap", lambda snapshot: None)  # the background warm-up has not run yet
+    (folder / "tea.md").write_text(front_matter(title="Tea") + "\nMatcha comes from Uji.\n", "utf-8")
+    assert (await kb.reload()).ok
+    assert not kb.snapshot.warmed
+    answer = await kb.ask("where does matcha come from")
+    assert answer.answered and built_on and threading.main_thread() not in built_on
+    assert kb.snapshot.warmed

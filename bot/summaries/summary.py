@@ -98,6 +98,7 @@ POOL_BINS = 10
 # A sentence is on a topic when it has the topic's words or, with vectors, this cosine.
 TOPIC_SIMILARITY = 0.45
 _CLOSERS = "\"'’”)]"
+_ENDERS = ".!?…"
 
 
 class SummaryStatus(Enum):
@@ -173,10 +174,28 @@ class _Candidates:
         return sets
 
 
-def _standalone(text: str) -> bool:
-    """A whole sentence of at least MIN_WORDS words: ends like a sentence, not cut off."""
-    stripped = text.rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in ".!?…" and text.count(" ") + 1 >= MIN_WORDS
+def _standalone(body: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Which sentences are whole (they end like a sentence) and of at least MIN_WORDS words.
+
+    A sentence may end in closing quotes or brackets after its stop; one that does not
+    end like a sentence was cut off.
+
+    One pass over the body's code points in numpy rather than a Python test per sentence:
+    at load this runs for every sentence of every document.
+    """
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
+    chars = np.frombuffer(body.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    spaces = np.concatenate(([0], np.cumsum(chars == ord(" "))))
+    words = spaces[ends] - spaces[starts] + 1
+    closers = np.array([ord(ch) for ch in _CLOSERS], dtype=np.uint32)
+    last = ends - 1
+    closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], closers)
+    while closing.any():  # as many rounds as the longest run of closers
+        last = np.where(closing, last - 1, last)
+        closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], closers)
+    enders = np.array([ord(ch) for ch in _ENDERS], dtype=np.uint32)
+    return (last >= starts) & np.isin(chars[np.maximum(last, 0)], enders) & (words >= MIN_WORDS)
 
 
 def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Candidates:
@@ -188,16 +207,15 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     documents do and can be computed in the worker that tokenized the document.
     """
     body = document.body
-    spans: list[tuple[int, int, int]] = []
-    units: list[int] = []
-    ptr = layout.sentence_ptr.tolist()
-    paragraphs = layout.paragraphs.tolist()
-    starts, ends = layout.sentence_starts.tolist(), layout.sentence_ends.tolist()
-    for j in range(1, layout.size):
-        for u in range(ptr[j], ptr[j + 1]):
-            if _standalone(body[starts[u] : ends[u]]):
-                spans.append((paragraphs[j], starts[u], ends[u]))
-                units.append(u)
+    ptr = layout.sentence_ptr
+    first = int(ptr[1]) if len(ptr) > 1 else 0
+    starts = layout.sentence_starts[first:].astype(np.int64)
+    ends = layout.sentence_ends[first:].astype(np.int64)
+    kept = np.flatnonzero(_standalone(body, starts, ends))
+    passage_of = np.repeat(np.arange(layout.size, dtype=np.int64), np.diff(ptr))[first:]
+    paragraph_numbers = layout.paragraphs.astype(np.int64)[passage_of[kept]]
+    spans = list(zip(paragraph_numbers.tolist(), starts[kept].tolist(), ends[kept].tolist(), strict=True))
+    units = (kept + first).tolist()
     first_body = ptr[1] if len(ptr) > 1 else 0
     body_units = bundle.units - first_body
     body_terms = bundle.term_ids[int(bundle.unit_ptr[first_body]) :]
@@ -210,11 +228,17 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     local_ids = bundle.term_ids[entry]
     tf = bundle.counts[entry].astype(np.float64)
     vals = (1.0 + np.log(np.maximum(tf, 1.0))) * idf[local_ids]
-    terms, cols = np.unique(local_ids, return_inverse=True)
+    # The document's terms in use, in id order, and each entry's column among them (a
+    # bincount rather than np.unique's sort: this runs for every document at load).
+    present = np.zeros(len(bundle.terms), dtype=bool)
+    present[local_ids] = True
+    terms = np.flatnonzero(present)
+    cols = (np.cumsum(present) - 1)[local_ids]
     norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(units)))
     with np.errstate(divide="ignore", invalid="ignore"):
         unit = np.nan_to_num(vals / norms[rows]) if len(rows) else vals
-    paragraph_of = np.unique(np.array([p for p, _, _ in spans], dtype=np.int64), return_inverse=True)[1]
+    # Paragraph numbers only grow in document order: a new group wherever the number changes.
+    paragraph_of = np.cumsum(np.diff(paragraph_numbers, prepend=paragraph_numbers[:1]) != 0)
     passage_paragraphs = layout.paragraphs[1:]
     firsts = np.flatnonzero(np.diff(passage_paragraphs, prepend=-1)) + 1
     opens = np.isin(unit_array, layout.sentence_ptr[firsts])
@@ -347,8 +371,9 @@ def _contained(c: _Candidates, pool: np.ndarray, slot: np.ndarray, mine: np.ndar
     A short sentence made of a longer one's words adds nothing to it, though their
     cosine stays low because the longer one says much more.
     """
-    present = np.zeros((len(pool), len(c.terms)), dtype=np.float32)
-    present[slot[c.rows[mine]], c.cols[mine]] = 1.0
+    used, cols = np.unique(c.cols[mine], return_inverse=True)  # only the pool's own terms
+    present = np.zeros((len(pool), len(used)), dtype=np.float32)
+    present[slot[c.rows[mine]], cols] = 1.0
     shared = np.einsum("ij,kj->ik", present, present, optimize=False)
     sizes = present.sum(axis=1)
     shorter = np.minimum(sizes[:, None], sizes[None, :])
@@ -407,7 +432,9 @@ def _coverage_picks(
     merit = relevant * np.sqrt(value) * (1.0 + OPENER_WEIGHT * c.opens[pool])
     prior = 1.0 + POSITION_WEIGHT * (1.0 - pool / max(n, 1))
     part = _parts(c, pool) if reserve_parts and c.paragraph_count >= PARTS_MIN_PARAGRAPHS else None
-    parts_left = set(part.tolist()) if part is not None else set()
+    parts_left = np.zeros(3, dtype=bool)
+    if part is not None:
+        parts_left[part] = True
     sections = int(np.clip(round(c.paragraph_count / PARAGRAPHS_PER_SECTION), 1, MAX_SENTENCES))
     section = np.minimum((c.paragraph_of[pool] * sections) // max(c.paragraph_count, 1), sections - 1)
     picked_value = np.zeros(sections)
@@ -421,12 +448,12 @@ def _coverage_picks(
         spread = np.sqrt(picked_value[section] + value) - np.sqrt(picked_value[section])
         score = merit * novelty * (1 + SPREAD_WEIGHT * spread)
         eligible = available
-        if part is not None and parts_left:
-            eligible = available & np.isin(part, list(parts_left))
+        if part is not None and parts_left.any():
+            eligible = available & parts_left[part]
             if not eligible.any():  # what was left of those parts duplicated earlier picks
-                parts_left.clear()
+                parts_left[:] = False
                 eligible = available
-        if part is None or not parts_left:
+        if part is None or not parts_left.any():
             score = score * prior
         best = int(np.argmax(np.where(eligible, score, -np.inf)))
         available[best] = False
@@ -437,7 +464,7 @@ def _coverage_picks(
         texts.add(text)
         chosen.append(row)
         if part is not None:
-            parts_left.discard(int(part[best]))
+            parts_left[part[best]] = False
         covered = np.maximum(covered, coverage[best])
         picked_value[section[best]] += value[best]
         available &= ~duplicate[:, best]

@@ -139,8 +139,23 @@ class Snapshot:
         return self.vectors is not None and self.encode is not None and self.vectors.ready_documents > 0
 
     def with_vectors(self, vectors: VectorTable, encode: Encode) -> Snapshot:
-        """The same knowledge base answering with sentence vectors; the speller is shared."""
-        return dataclasses.replace(self, vectors=vectors, encode=encode, _lazy=self._lazy, _lock=self._lock)
+        """The same knowledge base answering with sentence vectors; the speller is shared.
+
+        Summaries are ranked again for every document that has its vectors (they tell
+        duplicates worded differently apart), here, in the worker that built the vectors:
+        the snapshot that serves them is complete before it is swapped in, so no user waits.
+        """
+        ranked = dict(self.ranked)
+        index = self.index
+        for d, rows in enumerate(vectors.per_document):
+            if rows is not None:
+                document = index.documents[d]
+                ranked[(document.doc_id, document.digest)] = rank_sentences(
+                    document, index.layouts[d], index.bundles[d], rows
+                )
+        return dataclasses.replace(
+            self, vectors=vectors, encode=encode, ranked=ranked, _lazy=self._lazy, _lock=self._lock
+        )
 
     def ask(
         self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None, decline: bool = True

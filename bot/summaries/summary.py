@@ -4,23 +4,30 @@ A summary should follow the whole argument, not repeat its opening. The document
 content is its paragraphs (each worth its number of distinct terms), and a sentence covers
 a paragraph as much as their TF-IDF vectors are alike (facility location, Lin & Bilmes
 2011: each paragraph counts as covered by the chosen sentence most like it). Each greedy
-pick is the sentence whose still-uncovered content is worth most: its relevance to what the
-document is about (MEAD's centroid and lead overlap, Radev et al. 2004) times the share of
-its coverage that is new. Once a part of the argument is represented, sentences like it
-are worth little, so the next pick comes from a part not yet covered. A diversity reward
-over sections of about six paragraphs (square root of the value picked in each) keeps a
-long document spanned, and a mild prior for early sentences keeps a news lead. Two picks
-never say the same thing (TF-IDF cosine, or sentence-vector cosine when vectors are known).
+pick is the sentence whose addition is worth most: its relevance to what the document is
+about (MEAD's centroid and lead overlap, Radev et al. 2004, and overlap with the title)
+times the share of its coverage that is new, times how much of the document it covers at
+all (informativeness), with a small bonus for a paragraph's first sentence, where writers
+state a paragraph's point. Once a part of the argument is represented, sentences like it
+are worth little, so the next pick comes from a part not yet covered; a diversity reward
+over sections of about six paragraphs keeps a long document spanned.
 
-Sentence vectors were measured as a coverage similarity too (blended with TF-IDF): on
-our key-point sets they lowered coverage, so by default they only catch paraphrased
-duplicates and find topics by meaning. ``bench/eval_summary.py`` compares the method, with
-and without vectors, with the former MEAD-style method, Lead-N and random picks.
+Structure: the first three picks are one from the opening, one from the middle and one
+from the closing (the first and last tenth of the paragraphs), chosen without the
+position prior, so three sentences give the thesis, the argument and the conclusion. Then
+a mild prior for early sentences weighs in, which keeps a news report's lead, where the
+story is told first. Two picks never say the same thing (TF-IDF cosine, most of the
+shorter one's terms in the other, or sentence-vector cosine when vectors are known).
+
+Sentence vectors were measured as a coverage similarity and as a centrality signal: on
+our sets they did not help, so by default they only catch paraphrased duplicates and find
+topics by meaning. ``bench/eval_summary.py`` compares the method, with and without
+vectors, with the former MEAD-style method, Lead-N and random picks.
 
 A topic weights the content to cover by its relevance to the topic (the topic's words,
 read the way questions are, and its meaning when vectors are given) and picks only
-relevant sentences; a topic the document does not cover is declined exactly as ``/ask``
-declines.
+relevant sentences, the most relevant first (no parts reserved); a topic the document
+does not cover is declined exactly as ``/ask`` declines.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ __all__ = [
 ]
 
 # Part of the index cache's settings: a cached ranking made by another method is not reused.
-SUMMARY_VERSION = 2  # 2: coverage of the whole document (facility location)
+SUMMARY_VERSION = 3  # 3: opening, middle and closing first; title, topic sentences, containment
 DEFAULT_SENTENCES = 5
 MAX_SENTENCES = 10
 MIN_WORDS = 6
@@ -61,6 +68,15 @@ MIN_WORDS = 6
 LEAD_WEIGHT = 0.5
 # Prior for early sentences: a pick's value is multiplied by 1 + POSITION_WEIGHT * (1 - position).
 POSITION_WEIGHT = 0.6
+# Relevance also counts this times the cosine with the title (what the piece says it is about).
+TITLE_WEIGHT = 0.3
+# A paragraph's first sentence (its topic sentence) is worth this much more.
+OPENER_WEIGHT = 0.2
+# The opening and the closing part: this share of the paragraphs at each end (at least
+# one paragraph each). In a document of at least PARTS_MIN_PARAGRAPHS paragraphs the
+# first three picks are one from the opening, one from the middle, one from the closing.
+EDGE_SHARE = 0.1
+PARTS_MIN_PARAGRAPHS = 3
 # Diversity reward over sections of about PARAGRAPHS_PER_SECTION consecutive paragraphs.
 SPREAD_WEIGHT = 0.6
 PARAGRAPHS_PER_SECTION = 6.0
@@ -73,6 +89,8 @@ SEMANTIC_FLOOR = 0.5
 # Two sentences this similar (cosine of TF-IDF, or of sentence vectors) say the same thing.
 DUPLICATE_SIMILARITY = 0.6
 SEMANTIC_DUPLICATE = 0.9
+# ... or this share of the shorter sentence's terms is in the other.
+CONTAINED_SHARE = 0.6
 # Candidates that may be picked in a long document (the most relevant of each tenth of it);
 # every paragraph still counts as content to cover, so the cost grows linearly with length.
 POOL_SIZE = 50
@@ -80,6 +98,7 @@ POOL_BINS = 10
 # A sentence is on a topic when it has the topic's words or, with vectors, this cosine.
 TOPIC_SIMILARITY = 0.45
 _CLOSERS = "\"'’”)]"
+_ENDERS = ".!?…"
 
 
 class SummaryStatus(Enum):
@@ -126,6 +145,8 @@ class _Candidates:
     norms: np.ndarray  # TF-IDF norm of each candidate
     terms: np.ndarray  # compact column -> local term id
     paragraph_of: np.ndarray  # 0-based paragraph group of each candidate
+    opens: np.ndarray  # True where the candidate is its paragraph's first sentence
+    title: np.ndarray  # unit TF-IDF of the title over the compact columns (zeros: no title)
 
     @property
     def paragraph_count(self) -> int:
@@ -153,10 +174,28 @@ class _Candidates:
         return sets
 
 
-def _standalone(text: str) -> bool:
-    """A whole sentence of at least MIN_WORDS words: ends like a sentence, not cut off."""
-    stripped = text.rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in ".!?…" and text.count(" ") + 1 >= MIN_WORDS
+def _standalone(body: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Which sentences are whole (they end like a sentence) and of at least MIN_WORDS words.
+
+    A sentence may end in closing quotes or brackets after its stop; one that does not
+    end like a sentence was cut off.
+
+    One pass over the body's code points in numpy rather than a Python test per sentence:
+    at load this runs for every sentence of every document.
+    """
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
+    chars = np.frombuffer(body.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    spaces = np.concatenate(([0], np.cumsum(chars == ord(" "))))
+    words = spaces[ends] - spaces[starts] + 1
+    closers = np.array([ord(ch) for ch in _CLOSERS], dtype=np.uint32)
+    last = ends - 1
+    closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], closers)
+    while closing.any():  # as many rounds as the longest run of closers
+        last = np.where(closing, last - 1, last)
+        closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], closers)
+    enders = np.array([ord(ch) for ch in _ENDERS], dtype=np.uint32)
+    return (last >= starts) & np.isin(chars[np.maximum(last, 0)], enders) & (words >= MIN_WORDS)
 
 
 def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Candidates:
@@ -168,16 +207,15 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     documents do and can be computed in the worker that tokenized the document.
     """
     body = document.body
-    spans: list[tuple[int, int, int]] = []
-    units: list[int] = []
-    ptr = layout.sentence_ptr.tolist()
-    paragraphs = layout.paragraphs.tolist()
-    starts, ends = layout.sentence_starts.tolist(), layout.sentence_ends.tolist()
-    for j in range(1, layout.size):
-        for u in range(ptr[j], ptr[j + 1]):
-            if _standalone(body[starts[u] : ends[u]]):
-                spans.append((paragraphs[j], starts[u], ends[u]))
-                units.append(u)
+    ptr = layout.sentence_ptr
+    first = int(ptr[1]) if len(ptr) > 1 else 0
+    starts = layout.sentence_starts[first:].astype(np.int64)
+    ends = layout.sentence_ends[first:].astype(np.int64)
+    kept = np.flatnonzero(_standalone(body, starts, ends))
+    passage_of = np.repeat(np.arange(layout.size, dtype=np.int64), np.diff(ptr))[first:]
+    paragraph_numbers = layout.paragraphs.astype(np.int64)[passage_of[kept]]
+    spans = list(zip(paragraph_numbers.tolist(), starts[kept].tolist(), ends[kept].tolist(), strict=True))
+    units = (kept + first).tolist()
     first_body = ptr[1] if len(ptr) > 1 else 0
     body_units = bundle.units - first_body
     body_terms = bundle.term_ids[int(bundle.unit_ptr[first_body]) :]
@@ -190,12 +228,31 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     local_ids = bundle.term_ids[entry]
     tf = bundle.counts[entry].astype(np.float64)
     vals = (1.0 + np.log(np.maximum(tf, 1.0))) * idf[local_ids]
-    terms, cols = np.unique(local_ids, return_inverse=True)
+    # The document's terms in use, in id order, and each entry's column among them (a
+    # bincount rather than np.unique's sort: this runs for every document at load).
+    present = np.zeros(len(bundle.terms), dtype=bool)
+    present[local_ids] = True
+    terms = np.flatnonzero(present)
+    cols = (np.cumsum(present) - 1)[local_ids]
     norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(units)))
     with np.errstate(divide="ignore", invalid="ignore"):
         unit = np.nan_to_num(vals / norms[rows]) if len(rows) else vals
-    paragraph_of = np.unique(np.array([p for p, _, _ in spans], dtype=np.int64), return_inverse=True)[1]
-    return _Candidates(body, spans, unit_array, rows, cols.astype(np.int64), unit, norms, terms, paragraph_of)
+    # Paragraph numbers only grow in document order: a new group wherever the number changes.
+    paragraph_of = np.cumsum(np.diff(paragraph_numbers, prepend=paragraph_numbers[:1]) != 0)
+    passage_paragraphs = layout.paragraphs[1:]
+    firsts = np.flatnonzero(np.diff(passage_paragraphs, prepend=-1)) + 1
+    opens = np.isin(unit_array, layout.sentence_ptr[firsts])
+    title = np.zeros(len(terms))
+    if document.meta.title and first_body > 0:
+        lo, hi = int(bundle.unit_ptr[0]), int(bundle.unit_ptr[1])
+        ids = bundle.term_ids[lo:hi]
+        where = np.searchsorted(terms, ids)
+        known = (where < len(terms)) & (terms[np.minimum(where, len(terms) - 1)] == ids) if len(terms) else where < 0
+        title[where[known]] = idf[ids[known]]
+        title /= np.linalg.norm(title) or 1.0
+    return _Candidates(
+        body, spans, unit_array, rows, cols.astype(np.int64), unit, norms, terms, paragraph_of, opens, title
+    )
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:
@@ -265,7 +322,8 @@ def _relevance(c: _Candidates) -> np.ndarray:
     mine = c.rows == 0
     first[c.cols[mine]] = c.unit[mine]
     to_lead = np.bincount(c.rows, weights=c.unit * first[c.cols], minlength=len(c))
-    return to_centroid + LEAD_WEIGHT * to_lead
+    to_title = np.bincount(c.rows, weights=c.unit * c.title[c.cols], minlength=len(c))
+    return to_centroid + LEAD_WEIGHT * to_lead + TITLE_WEIGHT * to_title
 
 
 def _pool(c: _Candidates, relevance: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -292,6 +350,7 @@ def _similarity(c: _Candidates, pool: np.ndarray, vectors: np.ndarray | None) ->
     slot[pool] = np.arange(len(pool))
     mine = slot[c.rows] >= 0
     duplicate = _sparse_dot(c, pool, slot[c.rows[mine]], c.cols[mine], c.unit[mine], len(pool)) >= DUPLICATE_SIMILARITY
+    duplicate |= _contained(c, pool, slot, mine)
     coverage = _sparse_dot(c, pool, *_paragraph_entries(c), c.paragraph_count)
     if vectors is not None:
         pooled = np.asarray(vectors[c.units[pool]], dtype=np.float32)
@@ -306,10 +365,40 @@ def _similarity(c: _Candidates, pool: np.ndarray, vectors: np.ndarray | None) ->
     return coverage, duplicate
 
 
+def _contained(c: _Candidates, pool: np.ndarray, slot: np.ndarray, mine: np.ndarray) -> np.ndarray:
+    """Pool pairs where most of the shorter sentence's terms are in the other (pool, pool).
+
+    A short sentence made of a longer one's words adds nothing to it, though their
+    cosine stays low because the longer one says much more.
+    """
+    used, cols = np.unique(c.cols[mine], return_inverse=True)  # only the pool's own terms
+    present = np.zeros((len(pool), len(used)), dtype=np.float32)
+    present[slot[c.rows[mine]], cols] = 1.0
+    shared = np.einsum("ij,kj->ik", present, present, optimize=False)
+    sizes = present.sum(axis=1)
+    shorter = np.minimum(sizes[:, None], sizes[None, :])
+    contained = shared >= CONTAINED_SHARE * np.maximum(shorter, 1.0)
+    np.fill_diagonal(contained, False)
+    return contained
+
+
 def _content(c: _Candidates) -> np.ndarray:
     """How much each paragraph says: its distinct terms (over its sentences), as a share of all."""
     terms = np.bincount(c.paragraph_of[c.rows], minlength=c.paragraph_count).astype(np.float64)
     return terms / (terms.sum() or 1.0)
+
+
+def _parts(c: _Candidates, pool: np.ndarray) -> np.ndarray:
+    """Which part of the argument each pool sentence is in: 0 opening, 1 middle, 2 closing.
+
+    The opening and the closing are the first and last EDGE_SHARE of the paragraphs (at
+    least one paragraph each): where a piece states its thesis and its conclusion, and
+    where a news report puts its lead and, often, how the story stands.
+    """
+    paragraphs = c.paragraph_count
+    edge = max(1, round(EDGE_SHARE * paragraphs))
+    where = c.paragraph_of[pool]
+    return np.where(where < edge, 0, np.where(where >= paragraphs - edge, 2, 1))
 
 
 def _coverage_picks(
@@ -320,19 +409,32 @@ def _coverage_picks(
     relevance: np.ndarray,
     duplicate: np.ndarray,
     count: int,
+    *,
+    reserve_parts: bool = True,
 ) -> list[int]:
-    """Greedy picks (candidate rows): relevance x share of the sentence's coverage still new.
+    """Greedy picks (candidate rows) by the value of what each sentence adds.
 
     ``coverage[p, t]`` is how well pool sentence p covers paragraph t; ``weights[t]`` how
     much covering paragraph t is worth; ``relevance`` (per candidate) how much a sentence
-    is about the subject.
+    is about the subject. A pick's value is its relevance x the share of its coverage still
+    new x how much it covers at all (square root: informativeness, not length, should
+    tell) x a diversity reward over sections x a mild bonus for a paragraph's first
+    sentence x the prior for early sentences. With ``reserve_parts`` the first three picks
+    come one from each part (opening, middle, closing) and the position prior is left out
+    of them, so a short summary gives the thesis, the argument and the conclusion rather
+    than the lead three times, and which sentence speaks for a part is not decided by position.
     """
     n = len(c)
     weights = weights.astype(np.float32)
     worth = coverage @ weights  # each sentence's coverage when nothing is covered yet
     value = worth / (worth.max() or 1.0)
     relevant = relevance[pool] / (relevance[pool].max() or 1.0)
+    merit = relevant * np.sqrt(value) * (1.0 + OPENER_WEIGHT * c.opens[pool])
     prior = 1.0 + POSITION_WEIGHT * (1.0 - pool / max(n, 1))
+    part = _parts(c, pool) if reserve_parts and c.paragraph_count >= PARTS_MIN_PARAGRAPHS else None
+    parts_left = np.zeros(3, dtype=bool)
+    if part is not None:
+        parts_left[part] = True
     sections = int(np.clip(round(c.paragraph_count / PARAGRAPHS_PER_SECTION), 1, MAX_SENTENCES))
     section = np.minimum((c.paragraph_of[pool] * sections) // max(c.paragraph_count, 1), sections - 1)
     picked_value = np.zeros(sections)
@@ -344,8 +446,16 @@ def _coverage_picks(
         new = np.maximum(coverage - covered, 0.0) @ weights
         novelty = np.divide(new, worth, out=np.zeros_like(new), where=worth > 0)
         spread = np.sqrt(picked_value[section] + value) - np.sqrt(picked_value[section])
-        score = np.where(available, relevant * novelty * (1 + SPREAD_WEIGHT * spread) * prior, -np.inf)
-        best = int(np.argmax(score))
+        score = merit * novelty * (1 + SPREAD_WEIGHT * spread)
+        eligible = available
+        if part is not None and parts_left.any():
+            eligible = available & parts_left[part]
+            if not eligible.any():  # what was left of those parts duplicated earlier picks
+                parts_left[:] = False
+                eligible = available
+        if part is None or not parts_left.any():
+            score = score * prior
+        best = int(np.argmax(np.where(eligible, score, -np.inf)))
         available[best] = False
         row = int(pool[best])
         text = c.text(row)
@@ -353,6 +463,8 @@ def _coverage_picks(
             continue
         texts.add(text)
         chosen.append(row)
+        if part is not None:
+            parts_left[part[best]] = False
         covered = np.maximum(covered, coverage[best])
         picked_value[section[best]] += value[best]
         available &= ~duplicate[:, best]
@@ -453,7 +565,7 @@ def summarize(
     weights = _content(candidates) * np.bincount(
         candidates.paragraph_of, weights=relevance, minlength=coverage.shape[1]
     )
-    picks = _coverage_picks(candidates, pool, coverage, weights, relevance, duplicate, count)
+    picks = _coverage_picks(candidates, pool, coverage, weights, relevance, duplicate, count, reserve_parts=False)
     return done(SummaryStatus.OK, [candidates.sentence(i) for i in picks])
 
 

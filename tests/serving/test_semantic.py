@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from bot.serving.library import KnowledgeBase
 from bot.serving.semantic import SemanticLayer, semantic_wanted
 from bot.serving.snapshot import build_snapshot
 from bot.serving.vector_store import VectorStore, embed_documents
-from tests.conftest import front_matter, make_kb
+from bot.summaries.summary import MAX_SENTENCES
+from tests.conftest import ROOT, front_matter, make_kb
 
 DIM = 8
 
@@ -151,3 +153,40 @@ def test_a_missing_model_leaves_answering_lexical(monkeypatch, tmp_path):
     kb.load(embed="now")
     assert not kb.snapshot.semantic and kb.snapshot.ask("tides and harbours").answered
     assert kb.semantic.unavailable is not None
+
+
+class ParaphraseEncoder:
+    """Unrelated random directions per text, except that ``alias`` texts mean exactly what they stand for."""
+
+    dim = 64
+    identity = "paraphrase-encoder@1"
+
+    def __init__(self, alias: dict[str, str]) -> None:
+        self.alias = alias
+
+    def encode(self, texts):
+        rows = [
+            np.random.default_rng(zlib.crc32(self.alias.get(t, t).encode("utf-8"))).standard_normal(self.dim)
+            for t in texts
+        ]
+        matrix = np.array(rows, dtype=np.float32).reshape(len(rows), self.dim)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True) if len(rows) else matrix
+
+
+def test_summaries_are_ranked_again_when_the_vectors_arrive(tmp_path):
+    """Vectors that say two picks mean the same drop the second from ``/summary``, once they are in."""
+    article = (ROOT / "knowledge" / "eu-japan-defence-partnership.md").read_text("utf-8")
+    folder = make_kb(tmp_path / "kb", {"article.md": article})
+    lexical = build_snapshot(folder, save_cache=False)
+    document = lexical.documents[0]
+    first, second = lexical.ranked[(document.doc_id, document.digest)][:2]
+    assert second.text in {s.text for s in lexical.summarize(document, sentences=MAX_SENTENCES).sentences}
+
+    kb = KnowledgeBase(folder)
+    kb.semantic = SemanticLayer(kb.cache_dir, encoder=ParaphraseEncoder({second.text: first.text}))
+    kb.load()
+    asyncio.run(kb.settle())
+    assert kb.snapshot.semantic
+    texts = {s.text for s in kb.snapshot.summarize(document, sentences=MAX_SENTENCES).sentences}
+    assert first.text in texts and second.text not in texts
+    assert len(texts) == MAX_SENTENCES

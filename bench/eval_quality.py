@@ -270,11 +270,11 @@ def grid(layer: SemanticLayer) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     steps = {
-        "coverage": (chosen.coverage * 0.5, chosen.coverage, chosen.coverage * 1.5),
+        "coverage": (chosen.coverage * 0.5, chosen.coverage * 0.75, chosen.coverage, chosen.coverage * 1.25),
         "bm25": (chosen.bm25, 0.1, 0.2),
-        "context": (chosen.context * 0.5, chosen.context, chosen.context * 1.5),
-        "answer_at": (chosen.answer_at - 0.05, chosen.answer_at, chosen.answer_at + 0.05),
-        "strong": (chosen.strong - 0.05, chosen.strong, chosen.strong + 0.05),
+        "context": (chosen.context * 0.5, chosen.context * 0.75, chosen.context, chosen.context * 1.25),
+        "answer_at": (chosen.answer_at - 0.02, chosen.answer_at, chosen.answer_at + 0.02),
+        "strong": (chosen.strong - 0.02, chosen.strong, chosen.strong + 0.02),
         "relative": (chosen.relative - 0.05, chosen.relative, chosen.relative + 0.05),
     }
     for name, values in steps.items():

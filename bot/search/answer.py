@@ -68,19 +68,21 @@ class Blend:
     topic, plus ``bm25`` times its BM25 relative to the best lexical passage (measured as no
     help once coverage is in the window score, so 0). The decline rule keeps the lexical
     coverage rule as a gate and lets meaning overrule it: a question is answered when the
-    best passage scores ``answer_at``, or ``strong`` when the coverage rule calls the
-    question weak (off-topic questions share a word or two, paraphrases share meaning).
-    Passages after the first are shown only while they score at least ``relative`` times
-    the first. Chosen on the dev questions with ``bench/eval_quality.py --grid``; nearby
-    values give nearly the same figures (docs/benchmarks.md).
+    best passage scores at least ``answer_at`` of the most a passage can score (the sum of
+    the weights), or ``strong`` of it when the coverage rule calls the question weak
+    (off-topic questions share a word or two, paraphrases share meaning). As shares, the
+    thresholds keep their sense when a weight moves. Passages after the first are shown
+    only while they score at least ``relative`` times the first. Chosen on the tuning sets
+    with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
+    (docs/benchmarks.md).
     """
 
     similarity: float = 1.0
     coverage: float = 0.6
     bm25: float = 0.0
     context: float = 0.7
-    answer_at: float = 0.75
-    strong: float = 0.9
+    answer_at: float = 0.33
+    strong: float = 0.39
     relative: float = 0.8
     pool: int = 20
 
@@ -246,7 +248,8 @@ def _semantic(
     totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
     order = np.argsort(-totals, kind="stable")
     first = float(totals[order[0]])
-    declined = first < blend.answer_at or (lexically_weak and first < blend.strong)
+    share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
+    declined = share < blend.answer_at or (lexically_weak and share < blend.strong)
     shown = [int(order[0]), *(int(i) for i in order[1:top] if totals[i] >= blend.relative * first)]
     pool = np.array([candidates[i] for i in shown], dtype=np.int64)
     coverages, informatives = _pool_coverage(index, query, pool)

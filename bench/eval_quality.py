@@ -265,10 +265,10 @@ def grid(layer: SemanticLayer) -> None:
     chosen = next(iter(snapshots_of.values())).blend
     print(f"\nchosen: {chosen}\n")
     print(
-        "| coverage | bm25 | context | answer at | strong | relative "
+        "| coverage | bm25 | context | answer at | strong | relative | pair bonus "
         "| mean Hit@1 | mean Hit@3 | worst set wrongly declined | off-topic declined |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     steps = {
         "coverage": (chosen.coverage * 0.5, chosen.coverage * 0.75, chosen.coverage, chosen.coverage * 1.25),
         "bm25": (chosen.bm25, 0.1, 0.2),
@@ -276,6 +276,7 @@ def grid(layer: SemanticLayer) -> None:
         "answer_at": (chosen.answer_at - 0.02, chosen.answer_at, chosen.answer_at + 0.02),
         "strong": (chosen.strong - 0.02, chosen.strong, chosen.strong + 0.02),
         "relative": (chosen.relative - 0.05, chosen.relative, chosen.relative + 0.05),
+        "pair_bonus": (0.0, chosen.pair_bonus / 2, chosen.pair_bonus, chosen.pair_bonus * 1.5),
     }
     for name, values in steps.items():
         for value in values:
@@ -293,8 +294,8 @@ def grid(layer: SemanticLayer) -> None:
                     off_n += n_off
             print(
                 f"| {b.coverage:.2f} | {b.bm25:.2f} | {b.context:.2f} | {b.answer_at:.2f} | {b.strong:.2f} "
-                f"| {b.relative:.2f} | {sum(h1) / len(h1):.3f} | {sum(h3) / len(h3):.3f} | {wrong:.3f} "
-                f"| {off / max(off_n, 1):.3f} |",
+                f"| {b.relative:.2f} | {b.pair_bonus:.2f} | {sum(h1) / len(h1):.3f} | {sum(h3) / len(h3):.3f} "
+                f"| {wrong:.3f} | {off / max(off_n, 1):.3f} |",
                 flush=True,
             )
 

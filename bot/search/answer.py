@@ -72,7 +72,9 @@ class Blend:
     the weights), or ``strong`` of it when the coverage rule calls the question weak
     (off-topic questions share a word or two, paraphrases share meaning). As shares, the
     thresholds keep their sense when a weight moves. Passages after the first are shown
-    only while they score at least ``relative`` times the first. Chosen on the tuning sets
+    only while they score at least ``relative`` times the first. A passage's quote is its
+    best consecutive pair rather than its best sentence when the pair scores within
+    ``pair_bonus`` of it. Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -84,6 +86,7 @@ class Blend:
     answer_at: float = 0.33
     strong: float = 0.39
     relative: float = 0.8
+    pair_bonus: float = 0.08
     pool: int = 20
 
 
@@ -283,8 +286,11 @@ def _score_windows(
     """Each candidate's best sentence or consecutive pair, by ``similarity * cos + coverage * words``.
 
     A pair is scored by the mean of its two sentence vectors, which measured as good as
-    embedding the pair, and by the question words the two hold together. Front-matter units
-    are never paired: each is a separate field value.
+    embedding the pair, and by the question words the two hold together. The quote is the
+    pair when it scores within ``pair_bonus`` of the best sentence (the neighbour often
+    holds what "he" or "it" stands for, or the answer itself); the passage's evidence is
+    the better window's score either way. Front-matter units are never paired: each is a
+    separate field value.
     """
     rows = np.concatenate([vectors.sentences(o) for o in candidates])  # type: ignore[misc]
     ids, lengths, counts = index.sentence_terms(candidates)
@@ -310,9 +316,9 @@ def _score_windows(
         best, span = float(single[start + i]), passage.sentences[i]
         if not passage.is_about and end - start > 1:
             j = int(np.argmax(pair[start : end - 1]))
-            if pair[start + j] > best:
-                best = float(pair[start + j])
+            if pair[start + j] + blend.pair_bonus > best:
                 span = Span(passage.sentences[j].start, passage.sentences[j + 1].end)
+            best = max(best, float(pair[start + j]))
         spans.append(span)
         evidence[k] = best
         start = end

@@ -109,7 +109,10 @@ def test_windows_scored_at_once_equal_the_sentence_by_sentence_definition(shippe
         for k, ordinal in enumerate(candidates):
             passage, rows, units = index.passages[ordinal], vectors.sentences(ordinal), index.unit_terms(ordinal)
             singles = [
-                (blend.similarity * float(rows[i] @ question) + blend.coverage * query.coverage(u), passage.sentences[i])
+                (
+                    blend.similarity * float(rows[i] @ question) + blend.coverage * query.coverage(u),
+                    passage.sentences[i],
+                )
                 for i, u in enumerate(units)
             ]
             pairs = []

@@ -3,6 +3,7 @@
     python bench/loop_lag.py                    # 100,000 passages, 50 questions a second
     python bench/loop_lag.py --passages 10000
     python bench/loop_lag.py --semantic --passages 10000   # while sentence vectors are built
+    python bench/loop_lag.py --cold             # after a cold start, while summaries are ranked
 
 Runs the bot's own reload path (``KnowledgeBase.reload``: build in a worker thread, swap,
 then write the cache and warm the speller in the background) after one file is edited,
@@ -20,6 +21,12 @@ built (``SemanticLayer.attach``, after the swap, the cache write and the typo-in
 warm-up) is also reported on its own. The baseline, in the same run, is today's lexical
 reload (``SEMANTIC=off``) of the same folder. The edited document's
 vectors are deleted afterwards, so every run embeds it again.
+
+``--cold`` measures the start after a cold build (no index cache): the knowledge base
+answers as soon as the index is built and ranks the summaries in the background after
+(``KnowledgeBase._after_swap``: speller, summaries, cache write). Questions start at the
+swap; lag and question latency are reported for that window and, as the baseline, for as
+long again once it is over.
 """
 
 from __future__ import annotations
@@ -134,6 +141,81 @@ async def measure(passages: int, rate: float, blocking: bool, semantic: bool = F
     }
 
 
+async def measure_cold(passages: int, rate: float) -> dict[str, Any]:
+    """A cold start's background window (speller, summaries, cache) under questions, then as long again."""
+    import shutil
+
+    from scale import folder_for
+
+    from bot.serving.library import KnowledgeBase
+
+    folder, question_file = folder_for(passages)
+    questions = json.loads(question_file.read_text("utf-8"))
+    cache = folder / ".cache"
+    for entry in cache.iterdir() if cache.is_dir() else ():
+        if entry.name != "vectors":  # the index cache only, as bench/scale.py's cold start
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    kb = KnowledgeBase(folder, semantic=False)
+    load_before = float(Path("/proc/loadavg").read_text().split()[0])
+    started = time.perf_counter()
+    report = await asyncio.to_thread(kb._rebuild)  # what load() does before it returns
+    cold = time.perf_counter() - started
+    unranked = len(kb.snapshot.unranked)
+    lags: list[tuple[float, float]] = []
+    latencies: list[tuple[float, float]] = []
+    stop = asyncio.Event()
+
+    async def monitor() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.010)
+            lags.append((time.perf_counter(), (time.perf_counter() - started - 0.010) * 1000))
+
+    async def ask(question: str) -> None:
+        started = time.perf_counter()
+        await kb.ask(question)
+        latencies.append((time.perf_counter(), (time.perf_counter() - started) * 1000))
+
+    async def load() -> None:
+        pending: set[asyncio.Task[None]] = set()
+        i = 0
+        while not stop.is_set():
+            task = asyncio.create_task(ask(questions[i % len(questions)]))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            i += 1
+            await asyncio.sleep(1 / rate)
+        await asyncio.gather(*pending)
+
+    tasks = [asyncio.create_task(monitor()), asyncio.create_task(load())]
+    window_start = time.perf_counter()
+    await asyncio.to_thread(kb._after_swap, kb.snapshot)
+    window_end = time.perf_counter()
+    await asyncio.sleep(window_end - window_start)
+    stop.set()
+    await asyncio.gather(*tasks)
+
+    def spread(pairs: list[tuple[float, float]], after: bool) -> str:
+        values = sorted(v for at, v in pairs if (at > window_end + 0.05 if after else window_start <= at <= window_end))
+        if not values:
+            return "-"
+        p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+        return f"{statistics.median(values):.1f} / {p99:.1f} / {values[-1]:.0f}"
+
+    return {
+        "ok": report.ok and not kb.snapshot.unranked,
+        "cold_s": cold,
+        "unranked": unranked,
+        "window_s": window_end - window_start,
+        "lag": spread(lags, False),
+        "lag_after": spread(lags, True),
+        "latency": spread(latencies, False),
+        "latency_after": spread(latencies, True),
+        "questions": len(latencies),
+        "load": (load_before, float(Path("/proc/loadavg").read_text().split()[0])),
+    }
+
+
 def _forget_vectors(kb: object, doc_id: str) -> None:
     """Delete the cached vectors of the edited document's one-off version."""
     from bot.serving.library import KnowledgeBase
@@ -152,8 +234,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=50.0, help="questions per second")
     parser.add_argument("--semantic", action="store_true", help="reload while sentence vectors are built")
+    parser.add_argument("--cold", action="store_true", help="a cold start, while summaries are ranked")
     args = parser.parse_args(argv)
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    if args.cold:
+        r = asyncio.run(measure_cold(args.passages, args.rate))
+        print(
+            f"{args.passages:,} passages, {args.rate:g} questions/s, OpenBLAS threads: {threads}\n\n"
+            "| window | cold build until it answers (s) | documents ranked after | window (s) "
+            "| loop lag p50 / p99 / max (ms) | question latency p50 / p99 / max (ms) | load avg |\n"
+            "|---|---|---|---|---|---|---|\n"
+            f"| after the swap: speller, summaries, cache{'' if r['ok'] else ' (NOT complete)'} "
+            f"| {r['cold_s']:.2f} | {r['unranked']} | {r['window_s']:.2f} | {r['lag']} | {r['latency']} "
+            f"| {r['load'][0]:.1f}-{r['load'][1]:.1f} |\n"
+            f"| as long again, after it | - | - | - | {r['lag_after']} | {r['latency_after']} | - |"
+        )
+        return 0
     print(
         f"{args.passages:,} passages, {args.rate:g} questions/s, OpenBLAS threads: {threads}\n\n"
         "| reload | reload time (s) | loop lag p50 / p99 / max during reload (ms) "

@@ -6,8 +6,10 @@
 
 For each size, in fresh child processes (so peak memory is each scenario's own):
 
-- cold: no index cache (sentence vectors are kept); load + lay out + tokenize + index + rank
-  summaries, until it can answer (the cache write that follows is timed separately);
+- cold: no index cache (sentence vectors are kept); load + lay out + tokenize + index,
+  until it can answer; what the bot does next in the background is timed separately:
+  ranking the summaries (a summary asked meanwhile ranks its own document), then the
+  cache write;
 - warm: restart with the cache present and nothing changed;
 - reload: one file edited, then the bot's own reload path (``KnowledgeBase._rebuild``);
 - questions: p50/p99 latency over the questions through the public answer function
@@ -80,7 +82,11 @@ def child(mode: str, folder: Path, question_file: Path, count: int) -> dict[str,
     figures = {"seconds": ready, "passages": snapshot.index.size, "cache": snapshot.cache == "hit"}
     if mode == "cold":
         started = time.perf_counter()
-        kb._save(snapshot)
+        ranked = kb._rank(snapshot)  # the bot's background step after the swap
+        figures["rank_seconds"] = time.perf_counter() - started
+        assert ranked is not None and not ranked.unranked
+        started = time.perf_counter()
+        kb._save(ranked)
         figures["cache_write_seconds"] = time.perf_counter() - started
     if mode == "reload":
         edited = sorted(folder.glob("doc*.md"))[0]
@@ -186,11 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([1_000_000] if args.million else [])
     print(
-        "| passages | cold load+index (s) | cache write (s) | warm start (s) | reload, 1 file changed (s) "
+        "| passages | cold load+index (s) | then summaries ranked (s) | cache write (s) | warm start (s) "
+        "| reload, 1 file changed (s) "
         "| peak RSS cold / warm (MB) | ours p50 / p99 (ms) | rank-bm25 p50 / p99 (ms) | speed-up p50 / p99 "
         "| rank-bm25 peak RSS (MB) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in sizes:
         folder, question_file = folder_for(size)
         cold = run_child("cold", folder, question_file, args.questions)
@@ -198,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         reload = run_child("reload", folder, question_file, args.questions)
         base = run_child("baseline", folder, question_file, args.questions)
         print(
-            f"| {int(cold['passages']):,} | {cold['seconds']:.2f} | {cold['cache_write_seconds']:.2f} "
+            f"| {int(cold['passages']):,} | {cold['seconds']:.2f} | {cold['rank_seconds']:.2f} "
+            f"| {cold['cache_write_seconds']:.2f} "
             f"| {warm['seconds']:.2f} | {reload['seconds']:.2f} "
             f"| {cold['peak_rss_mb']:.0f} / {warm['peak_rss_mb']:.0f} "
             f"| {warm['p50_ms']:.2f} / {warm['p99_ms']:.2f} | {base['p50_ms']:.1f} / {base['p99_ms']:.1f} "

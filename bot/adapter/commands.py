@@ -211,8 +211,9 @@ class KnowledgeCog(commands.Cog):
                 text = "Pick a `document` to summarise on a topic, or use `/ask` to search every document."
                 await respond(interaction, render_notice("Which document?", text, ephemeral=True))
                 return
-            summaries = [snapshot.summarize(d, sentences=1) for d in snapshot.documents]
-            await respond(interaction, render_overview(summaries))
+            if snapshot.unranked:  # right after a cold start: ranking them all may take seconds
+                await interaction.response.defer(thinking=True)
+            await respond(interaction, render_overview(await self.kb.overview(sentences=1)))
             return
         if topic and snapshot.index.size >= OFFLOAD_PASSAGES:
             await interaction.response.defer(thinking=True)

@@ -253,7 +253,15 @@ class IndexCache:
     def save(
         self, index: Index, analyzer: Analyzer, ranked: dict[tuple[str, str], tuple[SummarySentence, ...]]
     ) -> None:
-        """Write the cache for this index (best effort: a read-only folder only logs a warning)."""
+        """Write the cache for this index (best effort: a read-only folder only logs a warning).
+
+        Every document's summary ranking must be in ``ranked``: the cache is trusted on the
+        next start, so one written while rankings were still to make would serve empty
+        summaries until the document changed. A gap is a bug, and raises ValueError.
+        """
+        lacking = [d.doc_id for d in index.documents if (d.doc_id, d.digest) not in ranked]
+        if lacking:
+            raise ValueError(f"index cache not written: {len(lacking)} summary ranking(s) missing, e.g. {lacking[0]!r}")
         key = cache_key(index.documents, index.params, analyzer)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -112,22 +112,22 @@ class KnowledgeBase:
         return self._snapshot is not None
 
     def load(self, *, embed: str = "background") -> ReloadReport:
-        """Build and install a snapshot synchronously (start-up and command line).
+        """Build and install a snapshot (start-up and command line); it answers once this returns.
 
-        Sentence vectors follow: ``embed="background"`` computes them in a thread while the
-        lexical snapshot already answers (the bot), ``"now"`` before returning (the command
-        line), ``"no"`` not at all.
+        What follows the swap (summaries of new documents ranked, the speller built, the cache
+        written, then sentence vectors) runs in a thread with ``embed="background"`` (the bot,
+        which connects meanwhile), or before returning: ``"now"`` with vectors, ``"no"`` without.
         """
         report = self._rebuild()
         if report.ok:
-            self._save(self.snapshot)
-            self.snapshot.warm()
-            if embed == "now":
-                self._embed(self.snapshot)
-            elif embed == "background" and self.semantic.enabled:
-                thread = threading.Thread(target=self._embed, args=(self.snapshot,), name="embed", daemon=True)
+            if embed == "background":
+                thread = threading.Thread(
+                    target=self._after_swap, args=(self.snapshot,), name="after-load", daemon=True
+                )
                 self._threads.append(thread)
                 thread.start()
+            else:
+                self._after_swap(self.snapshot, embed=embed == "now")
         return report
 
     def _embed(self, snapshot: Snapshot) -> None:
@@ -175,10 +175,43 @@ class KnowledgeBase:
                 await asyncio.to_thread(thread.join)
             self._threads = [t for t in self._threads if t.is_alive()]
 
-    def _after_swap(self, snapshot: Snapshot) -> None:
+    def _after_swap(self, snapshot: Snapshot, *, embed: bool = True) -> None:
+        """What follows a swap, off the event loop: the speller, missing summaries, the cache, vectors.
+
+        The summaries come before the cache (it is never written without them) and before
+        the vectors (which rank again only the documents they reach). Once a newer reload
+        has replaced ``snapshot``, what is left is that reload's to do.
+        """
         snapshot.warm()
-        self._save(snapshot)
-        self._embed(snapshot)
+        ranked = self._rank(snapshot)
+        if ranked is None:
+            return
+        self._save(ranked)
+        if embed:
+            self._embed(ranked)
+
+    def _rank(self, snapshot: Snapshot) -> Snapshot | None:
+        """Rank the summaries ``snapshot`` started serving without and swap the result in.
+
+        A cold start leaves them all to this (about 5 ms a document, ~5 s of CPU at
+        100,000 passages): the bot answers meanwhile, and a summary asked before its
+        ranking is here ranks that one document itself. None when a newer reload replaced
+        ``snapshot`` (its own background work ranks what it lacks).
+        """
+        if not snapshot.unranked:
+            return snapshot if self._snapshot is snapshot else None
+        started = time.perf_counter()
+        try:
+            ranked = snapshot.with_rankings()
+        except Exception:  # summaries go on being ranked on demand; no cache is written without them
+            log.exception("summary rankings could not be made")
+            return None
+        with self._swapping:
+            if self._snapshot is not snapshot:
+                return None
+            self._snapshot = ranked
+        log.info("summaries ranked for %d documents in %.1f s", len(snapshot.unranked), time.perf_counter() - started)
+        return ranked
 
     def _save(self, snapshot: Snapshot) -> None:
         if self.cache_dir is None:
@@ -199,8 +232,15 @@ class KnowledgeBase:
             )
 
         try:
+            # Summaries of new documents are ranked after the swap (``_rank``): on a cold start
+            # that is a fifth of the build's CPU, and nobody should wait for it to ask.
             after = build_snapshot(
-                self.root, skip_bad=self.skip_bad, previous=before, cache_dir=self.cache_dir, save_cache=False
+                self.root,
+                skip_bad=self.skip_bad,
+                previous=before,
+                cache_dir=self.cache_dir,
+                save_cache=False,
+                rank="later",
             )
         except KnowledgeError as exc:
             return failed(None, exc.problems)
@@ -225,9 +265,10 @@ class KnowledgeBase:
     async def ask(self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None) -> Answer:
         """Answer from the current snapshot, in a worker thread when the index is large."""
         snapshot = self.snapshot
-        # Encoding the question takes milliseconds of CPU, and a snapshot not yet warmed
-        # (just swapped in) would build its speller, about a second: never on the event loop.
-        if snapshot.semantic or snapshot.index.size >= OFFLOAD_PASSAGES or not snapshot.warmed:
+        # Encoding the question takes milliseconds of CPU, a snapshot not yet warmed (just
+        # swapped in) would build its speller, about a second, and one whose summaries are
+        # still to rank would rank them for "what is this about?": never on the event loop.
+        if snapshot.semantic or snapshot.index.size >= OFFLOAD_PASSAGES or not snapshot.warmed or snapshot.unranked:
             return await asyncio.to_thread(snapshot.ask, question, top=top, doc_id=doc_id)
         return snapshot.ask(question, top=top, doc_id=doc_id)
 
@@ -236,12 +277,29 @@ class KnowledgeBase:
     ) -> Summary | None:
         """A summary from the current snapshot, or None if the document is gone.
 
-        Topic summaries of large knowledge bases run in a worker thread.
+        Topic summaries of large knowledge bases run in a worker thread, and so does one
+        whose ranking is not made yet (right after a cold start): it ranks that document.
         """
         snapshot = self.snapshot
         document = snapshot.document(doc_id)
         if document is None:
             return None
-        if topic and (snapshot.index.size >= OFFLOAD_PASSAGES or not snapshot.warmed):
+        on_topic = bool(topic and topic.strip())
+        if (on_topic and (snapshot.index.size >= OFFLOAD_PASSAGES or not snapshot.warmed)) or (
+            not on_topic and not snapshot.has_ranking(document)
+        ):
             return await asyncio.to_thread(snapshot.summarize, document, sentences=sentences, topic=topic)
         return snapshot.summarize(document, sentences=sentences, topic=topic)
+
+    async def overview(self, *, sentences: int = 1) -> list[Summary]:
+        """Every document's summary (``/summary`` without a document), in load order.
+
+        From memory once the rankings are made; before that, in a worker thread, which
+        ranks the missing ones (seconds for a thousand documents).
+        """
+        snapshot = self.snapshot
+
+        def each() -> list[Summary]:
+            return [snapshot.summarize(d, sentences=sentences) for d in snapshot.documents]
+
+        return await asyncio.to_thread(each) if snapshot.unranked else each()

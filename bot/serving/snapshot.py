@@ -10,11 +10,16 @@ documents (the bulk; spread over worker processes when there is a lot of new tex
 merging term counts into the index; ranking summary sentences. Only documents whose bytes
 changed are tokenized again, and a restart with nothing changed loads the index from the
 cache without tokenizing at all.
+
+Ranking summaries can wait (``rank="later"``): the serving bot starts answering first and
+ranks the new documents right after, in its background work; until then a summary that
+needs a missing ranking computes that one document's in the asking thread.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import multiprocessing
 import os
@@ -24,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -51,13 +57,15 @@ from bot.search.vectors import Encode, VectorTable
 from bot.serving.cache import IndexCache, LoadedCache
 from bot.summaries.summary import DEFAULT_SENTENCES, Summary, SummarySentence, rank_sentences, summarize
 
-__all__ = ["PARALLEL_MIN_CHARS", "Snapshot", "build_snapshot", "default_cache_dir"]
+__all__ = ["PARALLEL_MIN_CHARS", "Rank", "Snapshot", "build_snapshot", "default_cache_dir"]
 
 # Below this much new text, tokenizing in this process is faster than starting workers.
 PARALLEL_MIN_CHARS = 4_000_000
 _CHUNK_DOCUMENTS = 16
 
 Key = tuple[str, str]
+# When summaries are ranked: while building ("now"), or after the snapshot serves ("later").
+Rank = Literal["now", "later"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,6 +165,42 @@ class Snapshot:
             self, vectors=vectors, encode=encode, ranked=ranked, _lazy=self._lazy, _lock=self._lock
         )
 
+    @functools.cached_property
+    def unranked(self) -> tuple[Document, ...]:
+        """Documents whose summary is not ranked yet (built with ``rank="later"``)."""
+        return tuple(d for d in self.documents if (d.doc_id, d.digest) not in self.ranked)
+
+    def has_ranking(self, document: Document) -> bool:
+        """Whether this document's summary ranking is ready (else asking for it computes it)."""
+        return (document.doc_id, document.digest) in self.ranked
+
+    def ranking(self, document: Document) -> tuple[SummarySentence, ...]:
+        """A document's summary pick order: the one made at load, else computed now (a few ms).
+
+        Computed the way the finished snapshot would have it (with the document's sentence
+        vectors when it has them), so a summary asked early is the one asked later.
+        """
+        picks = self.ranked.get((document.doc_id, document.digest))
+        return picks if picks is not None else self._rank(self.index.position(document.doc_id))
+
+    def _rank(self, d: int) -> tuple[SummarySentence, ...]:
+        index = self.index
+        rows = self.vectors.per_document[d] if self.vectors is not None else None
+        return rank_sentences(index.documents[d], index.layouts[d], index.bundles[d], rows)
+
+    def with_rankings(self) -> Snapshot:
+        """The same knowledge base with every summary ranked (itself when none is missing).
+
+        For the work after a ``rank="later"`` build: run off the event loop (about 5 ms a
+        document), then swapped in like vectors are. The speller is shared.
+        """
+        if not self.unranked:
+            return self
+        ranked = dict(self.ranked)
+        for document in self.unranked:
+            ranked[(document.doc_id, document.digest)] = self._rank(self.index.position(document.doc_id))
+        return dataclasses.replace(self, ranked=ranked, _lazy=self._lazy, _lock=self._lock)
+
     def ask(
         self, question: str, *, top: int = DEFAULT_RESULTS, doc_id: str | None = None, decline: bool = True
     ) -> Answer:
@@ -201,7 +245,7 @@ class Snapshot:
             summary = self.summarize(documents[0], sentences=max(top, DEFAULT_SENTENCES))
             picks = [(documents[0], s) for s in summary.sentences]
         else:
-            firsts = [(d, self.ranked.get((d.doc_id, d.digest), ())) for d in documents]
+            firsts = [(d, self.ranking(d)) for d in documents]
             picks = [(d, ranked[0]) for d, ranked in firsts if ranked][: max(top, 1)]
         for document, sentence in picks:
             result = sentence_result(self.index, document.doc_id, sentence.start, sentence.end)
@@ -215,8 +259,9 @@ class Snapshot:
         """A document's summary; without a topic it comes from the ranking made at load time.
 
         A topic is found by meaning as well as words once the snapshot has sentence vectors.
+        A ranking not made yet is made now, for this document only.
         """
-        ranked = self.ranked.get((document.doc_id, document.digest))
+        ranked = self.ranking(document) if not topic or not topic.strip() else None
         return summarize(
             document,
             self.index,
@@ -254,14 +299,20 @@ def build_snapshot(
     cache_dir: str | os.PathLike[str] | None = None,
     save_cache: bool = True,
     workers: int | None = None,
+    rank: Rank = "now",
 ) -> Snapshot:
     """Load, lay out, tokenize and index a knowledge folder.
 
     ``cache_dir`` enables the on-disk cache (read, and written when ``save_cache``);
     ``workers`` caps the tokenizing processes (default: the CPUs this process may use).
+    ``rank="later"`` leaves the summaries of documents neither cached nor in ``previous``
+    unranked (``Snapshot.unranked``; ``with_rankings`` completes them), and saves no cache:
+    a cache is only ever written with every ranking in it.
     Raises KnowledgeError when a file is bad and ``skip_bad`` is False, and when no document
     loads at all, so a caller that was serving keeps serving what it had.
     """
+    if rank not in ("now", "later"):
+        raise ValueError(f"rank must be 'now' or 'later', not {rank!r}")
     analyzer = analyzer or Analyzer()
     params = params or Bm25Params()
     english_frequency()  # load the dictionary now, not during the first question
@@ -295,15 +346,22 @@ def build_snapshot(
         picks = previous_ranked.get(key)
         if found is None and stored is not None:
             found, picks = stored.parts.get(key), stored.ranking(document)
-        if found is None or picks is None:
+        if found is None:
             missing.append(document)
-        else:
-            analyzed[key], ranked[key] = found, picks
+            continue
+        analyzed[key] = found
+        # A previous snapshot built with rank="later" may not have ranked it yet: its
+        # parts are still good, only the ranking is to make.
+        if picks is not None:
+            ranked[key] = picks
     reused = len(documents) - len(missing)
     local: dict[Key, Entries] = {}
-    for document, (layout, bundle, picks, counts) in zip(missing, _analyze(missing, analyzer, workers), strict=True):
+    analyses = _analyze(missing, analyzer, workers, rank=rank == "now")
+    for document, (layout, bundle, picks, counts) in zip(missing, analyses, strict=True):
         key = (document.doc_id, document.digest)
-        analyzed[key], ranked[key], local[key] = (layout, bundle), picks, counts
+        analyzed[key], local[key] = (layout, bundle), counts
+        if picks is not None:
+            ranked[key] = picks
     layouts = [analyzed[(d.doc_id, d.digest)][0] for d in documents]
     bundles = [analyzed[(d.doc_id, d.digest)][1] for d in documents]
 
@@ -327,24 +385,29 @@ def build_snapshot(
         analyzed=analyzed,
         ranked=ranked,
     )
-    if cache is not None and save_cache and (status != "hit" or missing):
-        cache.save(index, analyzer, ranked)
+    if rank == "now":
+        snapshot = snapshot.with_rankings()  # only those a previous rank="later" snapshot lacked
+        if cache is not None and save_cache and (status != "hit" or missing):
+            cache.save(index, analyzer, dict(snapshot.ranked))
     return snapshot
 
 
-Analysis = tuple[Layout, TermBundle, tuple[SummarySentence, ...], Entries]
+Analysis = tuple[Layout, TermBundle, tuple[SummarySentence, ...] | None, Entries]
 
 
-def analyze(document: Document, analyzer: Analyzer) -> Analysis:
+def analyze(document: Document, analyzer: Analyzer, *, rank: bool = True) -> Analysis:
     """Everything about one document that does not depend on the others.
 
-    Its layout, its term counts per sentence and per passage, and its summary's ranking.
+    Its layout, its term counts per sentence and per passage, and (``rank``) its summary's ranking.
     """
     layout, bundle = analyze_document(document, analyzer)
-    return layout, bundle, rank_sentences(document, layout, bundle), local_passage_counts(layout, bundle)
+    picks = rank_sentences(document, layout, bundle) if rank else None
+    return layout, bundle, picks, local_passage_counts(layout, bundle)
 
 
-def _analyze(documents: Sequence[Document], analyzer: Analyzer, workers: int | None) -> list[Analysis]:
+def _analyze(
+    documents: Sequence[Document], analyzer: Analyzer, workers: int | None, *, rank: bool = True
+) -> list[Analysis]:
     """Analyze documents, sharing the work with worker processes when there is a lot of text.
 
     The documents are cut into chunks; workers take chunks from the front while this
@@ -353,17 +416,17 @@ def _analyze(documents: Sequence[Document], analyzer: Analyzer, workers: int | N
     """
     available = workers if workers is not None else len(os.sched_getaffinity(0))
     if available < 2 or sum(len(d.body) for d in documents) < PARALLEL_MIN_CHARS:
-        return [analyze(d, analyzer) for d in documents]
+        return [analyze(d, analyzer, rank=rank) for d in documents]
     chunks = [documents[i : i + _CHUNK_DOCUMENTS] for i in range(0, len(documents), _CHUNK_DOCUMENTS)]
     # "spawn": safe from a process that runs threads (the bot's event loop and reloads).
     context = multiprocessing.get_context("spawn")
     results: list[list[Analysis] | None] = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=available - 1, mp_context=context) as pool:
-        futures = [pool.submit(_analyze_chunk, chunk, analyzer) for chunk in chunks]
+        futures = [pool.submit(_analyze_chunk, chunk, analyzer, rank) for chunk in chunks]
         for i in range(len(chunks) - 1, -1, -1):
             if not futures[i].cancel():
                 break
-            results[i] = _unpack(_analyze_chunk(chunks[i], analyzer))
+            results[i] = _unpack(_analyze_chunk(chunks[i], analyzer, rank))
         for i, future in enumerate(futures):
             if results[i] is None:
                 results[i] = _unpack(future.result())
@@ -372,17 +435,19 @@ def _analyze(documents: Sequence[Document], analyzer: Analyzer, workers: int | N
 
 # A chunk's shared vocabulary (one string), then per document: layout, unit pointers, term
 # ids and counts into that vocabulary, summary picks, per-passage entries.
-Packed = tuple[str, list[tuple[Layout, np.ndarray, np.ndarray, np.ndarray, tuple[SummarySentence, ...], Entries]]]
+Packed = tuple[
+    str, list[tuple[Layout, np.ndarray, np.ndarray, np.ndarray, tuple[SummarySentence, ...] | None, Entries]]
+]
 
 
-def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer) -> Packed:
+def _analyze_chunk(documents: Sequence[Document], analyzer: Analyzer, rank: bool = True) -> Packed:
     """Analyze a chunk of documents and give them one shared vocabulary.
 
     Neighbouring documents share most of their words, so one vocabulary per chunk is several
     times shorter than one per document: less to send between processes (as one string,
     far cheaper than thousands of small ones) and less for the index to merge.
     """
-    analyses = [analyze(d, analyzer) for d in documents]
+    analyses = [analyze(d, analyzer, rank=rank) for d in documents]
     shared = dict.fromkeys(itertools.chain.from_iterable(a[1].terms for a in analyses))
     position = dict(zip(shared, range(len(shared)), strict=True))
     packed = []

@@ -81,7 +81,8 @@ async def test_the_event_loop_keeps_answering_during_a_reload(folder):
 async def test_cache_is_written_in_the_background_after_a_reload(folder, tmp_path):
     cache = tmp_path / "cache"
     kb = KnowledgeBase(folder, cache_dir=cache)
-    kb.load()
+    kb.load()  # the start-up too: it serves first, then ranks the summaries and writes the cache
+    await kb.settle()
     assert (cache / "current.json").exists()
     (folder / "tea.md").write_text(front_matter(title="Tea") + "\nMatcha comes from Uji.\n", "utf-8")
     await kb.reload()

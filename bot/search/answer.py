@@ -10,6 +10,7 @@ not comparable from one question or knowledge base to the next.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -296,16 +297,19 @@ def _score_windows(
     ids, lengths, counts = index.sentence_terms(candidates)
     if len(rows) != len(lengths):
         raise ValueError("sentence vectors do not match the index's sentences")
-    present = _presence(query, ids, lengths)
-    single = blend.similarity * (rows @ question) + blend.coverage * _coverage(query, present)
+    terms = sorted(query.term_ids)
+    present = _presence(terms, ids, lengths)
+    both = present[:-1] | present[1:]
+    cosines = rows @ question
+    single = blend.similarity * cosines
+    single += blend.coverage * _concept_coverage(query, {t: present[:, c] for c, t in enumerate(terms)}, len(rows))[0]
     # Pairs (i, i + 1) inside one passage: the cosine of the mean is the summed cosines over
     # the norm of the summed vectors.
-    cosines = rows @ question
     squares = np.einsum("ij,ij->i", rows, rows)
     dots = np.einsum("ij,ij->i", rows[:-1], rows[1:])
     norms = np.sqrt(np.maximum(squares[:-1] + squares[1:] + 2 * dots, 1e-12))
     pair = blend.similarity * (cosines[:-1] + cosines[1:]) / norms
-    pair += blend.coverage * _coverage(query, present[:-1] | present[1:])
+    pair += blend.coverage * _concept_coverage(query, {t: both[:, c] for c, t in enumerate(terms)}, len(both))[0]
     spans: list[Span] = []
     evidence = np.empty(len(candidates))
     start = 0
@@ -325,47 +329,38 @@ def _score_windows(
     return _Windows(spans, evidence)
 
 
-def _presence(query: Query, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(sentences, question terms) booleans: which of the question's terms each sentence holds."""
-    terms = np.array(sorted(query.term_ids), dtype=np.int64)
+def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(sentences, ``terms``) booleans: which of the sorted question terms each sentence holds."""
+    sorted_terms = np.array(terms, dtype=np.int64)
     present = np.zeros((len(lengths), len(terms)), dtype=bool)
     if len(terms) and len(ids):
-        column = np.minimum(np.searchsorted(terms, ids), len(terms) - 1)
-        found = terms[column] == ids
+        column = np.minimum(np.searchsorted(sorted_terms, ids), len(terms) - 1)
+        found = sorted_terms[column] == ids
         sentence = np.repeat(np.arange(len(lengths)), lengths)
         present[sentence[found], column[found]] = True
     return present
-
-
-def _coverage(query: Query, present: np.ndarray) -> np.ndarray:
-    """``Query.coverage`` of every row of a presence table at once."""
-    terms = sorted(query.term_ids)
-    column = {t: c for c, t in enumerate(terms)}
-    total = sum(c.weight for c in query.concepts)
-    covered = np.zeros(len(present))
-    if total <= 0:
-        return covered
-    for concept in query.concepts:
-        found = np.zeros(len(present))
-        for form in concept.forms:
-            whole = np.logical_and.reduce([present[:, column[t]] for t in form.terms], axis=0)
-            found = np.maximum(found, form.factor * whole)
-        covered += concept.weight * found
-    return covered / total
 
 
 def _pool_coverage(index: Index, query: Query, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coverage and informative-word count of each pool passage, from the postings.
 
     A term is present in a passage when the passage is in the term's postings
-    (``Index.lookup``); a concept counts with the factor of its best form wholly present.
+    (``Index.lookup``).
     """
-    present = {term_id: index.lookup(term_id, pool)[0] for term_id in query.term_ids}
+    return _concept_coverage(query, {t: index.lookup(t, pool)[0] for t in query.term_ids}, len(pool))
+
+
+def _concept_coverage(query: Query, present: Mapping[int, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``Query.coverage`` and the informative-word count of ``size`` texts at once.
+
+    ``present`` holds, per question term, whether each text has it; a concept counts with
+    the factor of its best form wholly present.
+    """
     total = sum(c.weight for c in query.concepts)
-    covered = np.zeros(len(pool))
-    informative = np.zeros(len(pool), dtype=np.int64)
+    covered = np.zeros(size)
+    informative = np.zeros(size, dtype=np.int64)
     for concept in query.concepts:
-        found = np.zeros(len(pool))
+        found = np.zeros(size)
         for form in concept.forms:
             whole = np.logical_and.reduce([present[t] for t in form.terms])
             found = np.maximum(found, form.factor * whole)

@@ -341,13 +341,17 @@ class Index:
 
     def unit_terms(self, ordinal: int) -> list[set[int]]:
         """Index term ids of each sentence of a passage (from the stored counts, no tokenizing)."""
+        ids, lengths = self._sentence_ids(ordinal)
+        flat, bounds = ids.tolist(), [0, *itertools.accumulate(lengths.tolist())]
+        return [set(flat[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+
+    def _sentence_ids(self, ordinal: int) -> tuple[np.ndarray, np.ndarray]:
+        """A passage's sentences' term ids, flat and global, and each sentence's count of them."""
         d, j = self.locate(ordinal)
-        layout, bundle, to_global = self.layouts[d], self.bundles[d], self.local_to_global[d]
+        layout, bundle = self.layouts[d], self.bundles[d]
         first, last = int(layout.sentence_ptr[j]), int(layout.sentence_ptr[j + 1])
-        bounds = bundle.unit_ptr[first : last + 1].tolist()
-        ids = to_global[bundle.term_ids[bounds[0] : bounds[-1]]].tolist()
-        base = bounds[0]
-        return [set(ids[lo - base : hi - base]) for lo, hi in itertools.pairwise(bounds)]
+        bounds = bundle.unit_ptr[first : last + 1]
+        return self.local_to_global[d][bundle.term_ids[int(bounds[0]) : int(bounds[-1])]], np.diff(bounds)
 
     def sentence_terms(self, ordinals: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The term ids of every sentence of ``ordinals``, flat: (ids, terms per sentence, sentences per passage).
@@ -355,20 +359,12 @@ class Index:
         One array for many passages, so the semantic layer can test the question's words
         against all its candidate sentences at once instead of set by set.
         """
-        chunks: list[np.ndarray] = []
-        lengths: list[np.ndarray] = []
-        counts = np.zeros(len(ordinals), dtype=np.int64)
-        for k, ordinal in enumerate(ordinals):
-            d, j = self.locate(ordinal)
-            layout, bundle = self.layouts[d], self.bundles[d]
-            first, last = int(layout.sentence_ptr[j]), int(layout.sentence_ptr[j + 1])
-            bounds = bundle.unit_ptr[first : last + 1]
-            chunks.append(self.local_to_global[d][bundle.term_ids[int(bounds[0]) : int(bounds[-1])]])
-            lengths.append(np.diff(bounds))
-            counts[k] = last - first
-        if not chunks:
+        parts = [self._sentence_ids(ordinal) for ordinal in ordinals]
+        counts = np.array([len(lengths) for _, lengths in parts], dtype=np.int64)
+        if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), counts
-        return np.concatenate(chunks).astype(np.int64), np.concatenate(lengths).astype(np.int64), counts
+        ids = np.concatenate([ids for ids, _ in parts]).astype(np.int64)
+        return ids, np.concatenate([lengths for _, lengths in parts]).astype(np.int64), counts
 
     @property
     def size(self) -> int:

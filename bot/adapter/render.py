@@ -326,15 +326,24 @@ def render_overview(summaries: Sequence[Summary], *, ephemeral: bool = False) ->
 
 def _join_within(lines: Sequence[str], budget: int, noun: str) -> str:
     """Join lines with blank lines, stopping before the budget with a count of what is left."""
+    return "\n\n".join(_fit_lines(lines, budget, gap=2, more=f"more {noun}"))
+
+
+def _fit_lines(lines: Sequence[str], budget: int, *, used: int = 0, gap: int = 1, more: str = "more") -> list[str]:
+    """As many lines as fit ``budget`` (``used`` already taken, ``gap`` between lines), then "… and N more"."""
     kept: list[str] = []
-    used = 0
     for i, line in enumerate(lines):
-        if used + discord_length(line) + 2 > budget:
-            kept.append(f"… and {len(lines) - i} more {noun}")
+        if used + discord_length(line) + gap > budget:
+            kept.append(f"… and {len(lines) - i} {more}")
             break
         kept.append(line)
-        used += discord_length(line) + 2
-    return "\n\n".join(kept)
+        used += discord_length(line) + gap
+    return kept
+
+
+def _shortened(lines: Sequence[str]) -> list[str]:
+    """Each line cut to 300 characters, so one long line cannot take a whole block."""
+    return [_shorten_plain(line, 300) for line in lines]
 
 
 def render_sources(documents: Sequence[Document], paragraphs: Sequence[int], *, ephemeral: bool = False) -> Reply:
@@ -361,16 +370,7 @@ def render_sources(documents: Sequence[Document], paragraphs: Sequence[int], *, 
 
 def _problem_block(problems: Sequence[KnowledgeProblem], budget: int) -> str:
     lines = [str(p).replace("`", "'") for p in problems]
-    kept: list[str] = []
-    used = 8
-    for i, line in enumerate(lines):
-        line = _shorten_plain(line, 300)
-        if used + discord_length(line) + 1 > budget - 40:
-            kept.append(f"… and {len(lines) - i} more")
-            break
-        kept.append(line)
-        used += discord_length(line) + 1
-    return "```\n" + "\n".join(kept) + "\n```"
+    return "```\n" + "\n".join(_fit_lines(_shortened(lines), budget - 40, used=8)) + "\n```"
 
 
 def render_reload(report: ReloadReport, fanout: FanoutReport | None = None) -> Reply:
@@ -404,16 +404,7 @@ def _process_block(fanout: FanoutReport, budget: int) -> str:
     head = f"**Processes:** {len(fanout.outcomes)} answered" + (
         f", {len(fanout.silent) + fanout.unnamed_silent} silent" if fanout.silent or fanout.unnamed_silent else ""
     )
-    kept = [head]
-    used = discord_length(head)
-    for i, row in enumerate(rows):
-        row = _shorten_plain(row, 300)
-        if used + discord_length(row) + 1 > budget - 40:
-            kept.append(f"… and {len(rows) - i} more")
-            break
-        kept.append(row)
-        used += discord_length(row) + 1
-    return "\n".join(kept)
+    return "\n".join([head, *_fit_lines(_shortened(rows), budget - 40, used=discord_length(head))])
 
 
 def _render_local_reload(report: ReloadReport) -> Reply:

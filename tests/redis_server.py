@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["RedisServer", "redis_binary"]
@@ -127,3 +128,16 @@ def start_or_skip() -> RedisServer:
         server.close()
         pytest.skip(f"could not start redis-server: {error}")
     return server
+
+
+@contextlib.contextmanager
+def redis_or_skip() -> Iterator[RedisServer]:
+    """A started server for the length of a fixture (closed after), or a skip naming what to install."""
+    import pytest
+
+    pytest.importorskip("redis", reason="redis-py is not installed (pip install '.[redis]')")
+    server = start_or_skip()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -18,6 +19,16 @@ from tests.conftest import ROOT
 from tests.fakes.discord_fake import FakeDiscord
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeX.very-secret-token-value_0123456789"
+
+
+def text_of(body: dict) -> str:
+    """Everything a payload carries, as text: for checks that it says X, or never says Y."""
+    return json.dumps(body, ensure_ascii=False)
+
+
+def shown_text(body: dict) -> str:
+    """What a person reads of a message: its content and its embeds' descriptions."""
+    return " ".join([body.get("content") or ""] + [e.get("description", "") for e in body.get("embeds", [])])
 
 
 @dataclass

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 
 from bot.knowledge.text import Span  # noqa: F401 - keeps the core importable alongside discord
-from tests.adapter.conftest import TOKEN, start_bot
+from tests.adapter.conftest import TOKEN, start_bot, text_of
 from tests.conftest import front_matter
 from tests.fakes.discord_fake import EVERYONE_PERMISSIONS, MANAGE_GUILD
 
 pytestmark = pytest.mark.asyncio
 
 EPHEMERAL = 64
-
-
-def text_of(body: dict) -> str:
-    return json.dumps(body, ensure_ascii=False)
 
 
 def assert_no_pings(body: dict) -> None:

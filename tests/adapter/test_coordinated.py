@@ -13,26 +13,18 @@ import pytest
 from bot.adapter.checks import QuestionLimiter
 from bot.serving.coordination import Coordinator, ProcessId
 from bot.serving.library import KnowledgeBase
-from tests.adapter.conftest import start_bot
+from tests.adapter.conftest import shown_text, start_bot
 from tests.conftest import front_matter
 from tests.fakes.discord_fake import EVERYONE_PERMISSIONS, MANAGE_GUILD
-from tests.redis_server import RedisServer, start_or_skip
+from tests.redis_server import RedisServer, redis_or_skip
 
 pytestmark = pytest.mark.asyncio
 
 
-def text_of(body: dict) -> str:
-    return " ".join([body.get("content") or ""] + [e.get("description", "") for e in body.get("embeds", [])])
-
-
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[RedisServer]:
-    pytest.importorskip("redis", reason="redis-py is not installed (pip install '.[redis]')")
-    server = start_or_skip()
-    try:
+    with redis_or_skip() as server:
         yield server
-    finally:
-        server.close()
 
 
 async def test_reload_reaches_the_other_process_and_the_reply_lists_both(tmp_path, redis_server: RedisServer):
@@ -73,6 +65,6 @@ async def test_questions_count_once_whichever_process_gets_them(tmp_path, redis_
             body = await fake.answer_to(token)
             assert body["embeds"][0]["title"] == "Slow down a little"
             _, token = await fake.slash("ask", {"question": "who wrote this?"}, user=patient)
-            assert "Hugo Blewett-Mundy" in text_of(await fake.answer_to(token))
+            assert "Hugo Blewett-Mundy" in shown_text(await fake.answer_to(token))
         finally:
             await other.close()

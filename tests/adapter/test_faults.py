@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
 
-from tests.adapter.conftest import start_bot
+from tests.adapter.conftest import start_bot, text_of
 
 pytestmark = pytest.mark.asyncio
 
 QUESTION = {"question": "Who is Kishida's Indian counterpart?"}
-
-
-def text_of(body: dict) -> str:
-    return json.dumps(body, ensure_ascii=False)
 
 
 async def until(condition, timeout: float = 15.0) -> None:

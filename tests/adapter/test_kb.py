@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from bot.adapter.render import LIMITS, discord_length
-from tests.adapter.conftest import start_bot
+from tests.adapter.conftest import start_bot, text_of
 from tests.conftest import front_matter
 from tests.fakes.discord_fake import EVERYONE_PERMISSIONS, MANAGE_GUILD, FakeDiscord, Recorded
 from tests.ingest.conftest import DATA, Site, page
@@ -24,10 +23,6 @@ TEA = (
     "Matcha is a powdered green tea grown in the shade near Uji.\n\n"
     "The leaves are steamed, dried and ground between granite stones.\n"
 )
-
-
-def text_of(body: dict) -> str:
-    return json.dumps(body, ensure_ascii=False)
 
 
 def assert_within_limits(body: dict) -> None:

@@ -17,26 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapter.conftest import TOKEN
+from tests.adapter.conftest import TOKEN, shown_text
 from tests.conftest import ROOT, front_matter
 from tests.fakes.discord_fake import FakeDiscord
-from tests.redis_server import RedisServer, start_or_skip
+from tests.redis_server import RedisServer, redis_or_skip
 
 pytestmark = pytest.mark.asyncio
 
 
-def text_of(body: dict) -> str:
-    return " ".join([body.get("content") or ""] + [e.get("description", "") for e in body.get("embeds", [])])
-
-
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
-    pytest.importorskip("redis", reason="redis-py is not installed (pip install '.[redis]')")
-    server = start_or_skip()
-    try:
+    with redis_or_skip() as server:
         yield server
-    finally:
-        server.close()
 
 
 class BotProcess:
@@ -125,11 +117,11 @@ async def test_a_reload_on_one_shard_reaches_both_processes_and_limits_count_onc
         flooder, patient = fake.person("flooder"), fake.person("patient")
         for shard in (0, 0):
             _, token = await fake.slash("ask", {"question": "where does matcha come from?"}, user=flooder, shard=shard)
-            assert "Uji" in text_of(await fake.answer_to(token, timeout=30))
+            assert "Uji" in shown_text(await fake.answer_to(token, timeout=30))
         _, token = await fake.slash("ask", {"question": "who wrote this?"}, user=flooder, shard=1)
         assert (await fake.answer_to(token, timeout=30))["embeds"][0]["title"] == "Slow down a little"
         _, token = await fake.slash("ask", {"question": "who wrote this?"}, user=patient, shard=1)
-        assert "Hugo Blewett-Mundy" in text_of(await fake.answer_to(token, timeout=30))
+        assert "Hugo Blewett-Mundy" in shown_text(await fake.answer_to(token, timeout=30))
         assert fake.spec_errors == []
     finally:
         codes = [await bot.stop() for bot in bots]

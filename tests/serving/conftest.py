@@ -7,30 +7,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.redis_server import RedisServer, start_or_skip
+from tests.redis_server import RedisServer, redis_or_skip
 
 _namespaces = itertools.count()
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    pytest.importorskip("redis", reason="redis-py is not installed (pip install '.[redis]')")
-    server = start_or_skip()
-    try:
+    with redis_or_skip() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
     """A server this test alone may kill, pause and restart."""
-    pytest.importorskip("redis", reason="redis-py is not installed (pip install '.[redis]')")
-    server = start_or_skip()
-    try:
+    with redis_or_skip() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

@@ -38,12 +38,36 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+
+async def _watch_loop(stop: asyncio.Event, lags: list[tuple[float, float]]) -> None:
+    """Record (when, how late in ms) a 10 ms sleep wakes up, until ``stop``: the loop's lag."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.010)
+        lags.append((time.perf_counter(), (time.perf_counter() - started - 0.010) * 1000))
+
+
+async def _ask_steadily(
+    stop: asyncio.Event, rate: float, questions: list[str], ask: Callable[[str], Awaitable[None]]
+) -> None:
+    """Start ``rate`` questions a second, each its own task, until ``stop``; then wait for them."""
+    pending: set[asyncio.Task[None]] = set()
+    i = 0
+    while not stop.is_set():
+        task = asyncio.create_task(ask(questions[i % len(questions)]))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        i += 1
+        await asyncio.sleep(1 / rate)
+    await asyncio.gather(*pending)
 
 
 async def measure(passages: int, rate: float, blocking: bool, semantic: bool = False) -> dict[str, float]:
@@ -75,32 +99,18 @@ async def measure(passages: int, rate: float, blocking: bool, semantic: bool = F
     outcomes = {"asked": 0, "answered": 0, "failed": 0}
     stop = asyncio.Event()
 
-    async def monitor() -> None:
-        while not stop.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(0.010)
-            lags.append((time.perf_counter(), (time.perf_counter() - started - 0.010) * 1000))
-
     async def ask(question: str) -> None:
+        outcomes["asked"] += 1
         try:
             answer = await kb.ask(question)
             outcomes["answered"] += answer.answered
         except Exception:
             outcomes["failed"] += 1
 
-    async def load() -> None:
-        pending: set[asyncio.Task[None]] = set()
-        i = 0
-        while not stop.is_set():
-            task = asyncio.create_task(ask(questions[i % len(questions)]))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            outcomes["asked"] += 1
-            i += 1
-            await asyncio.sleep(1 / rate)
-        await asyncio.gather(*pending)
-
-    tasks = [asyncio.create_task(monitor()), asyncio.create_task(load())]
+    tasks = [
+        asyncio.create_task(_watch_loop(stop, lags)),
+        asyncio.create_task(_ask_steadily(stop, rate, questions, ask)),
+    ]
     await asyncio.sleep(1.0)
     edited = sorted(folder.glob("doc*.md"))[1]
     original = edited.read_text("utf-8")
@@ -165,29 +175,15 @@ async def measure_cold(passages: int, rate: float) -> dict[str, Any]:
     latencies: list[tuple[float, float]] = []
     stop = asyncio.Event()
 
-    async def monitor() -> None:
-        while not stop.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(0.010)
-            lags.append((time.perf_counter(), (time.perf_counter() - started - 0.010) * 1000))
-
     async def ask(question: str) -> None:
         started = time.perf_counter()
         await kb.ask(question)
         latencies.append((time.perf_counter(), (time.perf_counter() - started) * 1000))
 
-    async def load() -> None:
-        pending: set[asyncio.Task[None]] = set()
-        i = 0
-        while not stop.is_set():
-            task = asyncio.create_task(ask(questions[i % len(questions)]))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            i += 1
-            await asyncio.sleep(1 / rate)
-        await asyncio.gather(*pending)
-
-    tasks = [asyncio.create_task(monitor()), asyncio.create_task(load())]
+    tasks = [
+        asyncio.create_task(_watch_loop(stop, lags)),
+        asyncio.create_task(_ask_steadily(stop, rate, questions, ask)),
+    ]
     window_start = time.perf_counter()
     await asyncio.to_thread(kb._after_swap, kb.snapshot)
     window_end = time.perf_counter()

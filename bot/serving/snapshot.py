@@ -153,17 +153,13 @@ class Snapshot:
         duplicates worded differently apart), here, in the worker that built the vectors:
         the snapshot that serves them is complete before it is swapped in, so no user waits.
         """
+        served = dataclasses.replace(self, vectors=vectors, encode=encode, _lazy=self._lazy, _lock=self._lock)
         ranked = dict(self.ranked)
-        index = self.index
         for d, rows in enumerate(vectors.per_document):
             if rows is not None:
-                document = index.documents[d]
-                ranked[(document.doc_id, document.digest)] = rank_sentences(
-                    document, index.layouts[d], index.bundles[d], rows
-                )
-        return dataclasses.replace(
-            self, vectors=vectors, encode=encode, ranked=ranked, _lazy=self._lazy, _lock=self._lock
-        )
+                document = self.index.documents[d]
+                ranked[(document.doc_id, document.digest)] = served._rank(d)
+        return dataclasses.replace(served, ranked=ranked, _lazy=self._lazy, _lock=self._lock)
 
     @functools.cached_property
     def unranked(self) -> tuple[Document, ...]:
@@ -212,8 +208,8 @@ class Snapshot:
         cleaned = clean_question(question) if len(question) <= MAX_RAW_CHARS else ""
         if cleaned and asks_for_summary(cleaned):
             return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
-        semantic = self.semantic and self.encode is not None and bool(cleaned) and len(cleaned) <= MAX_QUESTION_CHARS
-        vector = self.encode([cleaned])[0] if semantic and self.encode is not None else None
+        encode = self.encode if self.semantic and cleaned and len(cleaned) <= MAX_QUESTION_CHARS else None
+        vector = encode([cleaned])[0] if encode is not None else None
         answer = answer_question(
             question,
             self.index,
@@ -228,10 +224,10 @@ class Snapshot:
             question_vector=vector,
         )
         if (
-            vector is not None
-            and self.encode is not None
+            encode is not None
+            and vector is not None
             and answer.status is Status.NOT_FOUND
-            and summary_likeness(vector, self.encode) >= SUMMARY_LIKENESS
+            and summary_likeness(vector, encode) >= SUMMARY_LIKENESS
         ):
             return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
         return answer

@@ -20,6 +20,7 @@ from bot.knowledge.documents import Document
 from bot.knowledge.passages import Passage
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
+from bot.search.naming import document_names, name_words, positions, without_name_meaning
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -75,7 +76,10 @@ class Blend:
     thresholds keep their sense when a weight moves. Passages after the first are shown
     only while they score at least ``relative`` times the first. A passage's quote is its
     best consecutive pair rather than its best sentence when the pair scores within
-    ``pair_bonus`` of it. Chosen on the tuning sets
+    ``pair_bonus`` of it. With ``names``, a question word that names one document of
+    several ("apache", "mozilla") counts as present in all of that document's passages, and
+    ``name_weight`` times its meaning is taken out of the question's vector
+    (``bot.search.naming``). Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -89,6 +93,8 @@ class Blend:
     relative: float = 0.8
     pair_bonus: float = 0.08
     pool: int = 20
+    names: bool = True
+    name_weight: float = 0.5
 
 
 class Status(Enum):
@@ -192,7 +198,8 @@ def answer_question(
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
     # postings; only the passages finally shown get their quote chosen and highlighted.
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
-    coverages, informatives = _pool_coverage(index, query, pool)
+    named = document_names(index, analyzer).named(query.term_ids) if (blend or Blend()).names else {}
+    coverages, informatives = _pool_coverage(index, query, pool, named)
     best = max((score for _, score in hits), default=0.0) or 1.0
     ranked = [
         (score / best + COVERAGE_BLEND * coverages[i], -i, ordinal, score, float(coverages[i]), int(informatives[i]))
@@ -204,7 +211,10 @@ def answer_question(
     if semantic:
         assert vectors is not None and encode is not None
         vector = question_vector if question_vector is not None else encode([cleaned])[0]
-        found = _semantic(index, analyzer, query, vector, hits, vectors, blend or Blend(), top, within, weak)
+        if named:
+            words = name_words(cleaned, analyzer, index, named)
+            vector = without_name_meaning(vector, words, encode, (blend or Blend()).name_weight)
+        found = _semantic(index, analyzer, query, vector, hits, vectors, blend or Blend(), top, within, weak, named)
         if found is not None:
             declined, results = found
             if (decline and declined) or not results:
@@ -233,6 +243,7 @@ def _semantic(
     top: int,
     within: tuple[int, int] | None,
     lexically_weak: bool,
+    named: Mapping[int, int],
 ) -> tuple[bool, tuple[Result, ...]] | None:
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
@@ -246,7 +257,7 @@ def _semantic(
     candidates = list(dict.fromkeys([*bm25, *nearest.tolist()]))
     if not candidates or not all(vectors.has(o) for o in candidates):
         return None
-    windows = _score_windows(index, query, vectors, candidates, question, blend)
+    windows = _score_windows(index, query, vectors, candidates, question, blend, named)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
     totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
@@ -256,7 +267,7 @@ def _semantic(
     declined = share < blend.answer_at or (lexically_weak and share < blend.strong)
     shown = [int(order[0]), *(int(i) for i in order[1:top] if totals[i] >= blend.relative * first)]
     pool = np.array([candidates[i] for i in shown], dtype=np.int64)
-    coverages, informatives = _pool_coverage(index, query, pool)
+    coverages, informatives = _pool_coverage(index, query, pool, named)
     results = tuple(
         _make_result(
             index,
@@ -282,7 +293,13 @@ class _Windows:
 
 
 def _score_windows(
-    index: Index, query: Query, vectors: VectorTable, candidates: list[int], question: np.ndarray, blend: Blend
+    index: Index,
+    query: Query,
+    vectors: VectorTable,
+    candidates: list[int],
+    question: np.ndarray,
+    blend: Blend,
+    named: Mapping[int, int] | None = None,
 ) -> _Windows:
     """Each candidate's best sentence or consecutive pair, by ``similarity * cos + coverage * words``.
 
@@ -299,6 +316,11 @@ def _score_windows(
         raise ValueError("sentence vectors do not match the index's sentences")
     terms = sorted(query.term_ids)
     present = _presence(terms, ids, lengths)
+    if named:
+        doc_of = np.repeat(positions(index, np.array(candidates, dtype=np.int64)), counts)
+        for c, t in enumerate(terms):
+            if t in named:
+                present[:, c] |= doc_of == named[t]
     both = present[:-1] | present[1:]
     cosines = rows @ question
     single = blend.similarity * cosines
@@ -341,13 +363,20 @@ def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndar
     return present
 
 
-def _pool_coverage(index: Index, query: Query, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pool_coverage(
+    index: Index, query: Query, pool: np.ndarray, named: Mapping[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Coverage and informative-word count of each pool passage, from the postings.
 
     A term is present in a passage when the passage is in the term's postings
-    (``Index.lookup``).
+    (``Index.lookup``), or when it names the passage's document (``bot.search.naming``).
     """
-    return _concept_coverage(query, {t: index.lookup(t, pool)[0] for t in query.term_ids}, len(pool))
+    present = {t: index.lookup(t, pool)[0] for t in query.term_ids}
+    if named:
+        docs = positions(index, pool)
+        for t, position in named.items():
+            present[t] = present[t] | (docs == position)
+    return _concept_coverage(query, present, len(pool))
 
 
 def _concept_coverage(query: Query, present: Mapping[int, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -117,9 +117,8 @@ def words(question: object) -> list[str]:
 
 def check_repeats(sets: dict[str, list[dict[str, object]]], problems: list[str]) -> None:
     """No question is word for word, or nearly, one of an earlier set's or of another here."""
-    earlier = [
-        words(json.loads(line)["question"]) for f in EARLIER if f.exists() for line in f.open(encoding="utf-8") if line.strip()
-    ]
+    lines = [line for f in EARLIER if f.exists() for line in f.read_text("utf-8").splitlines()]
+    earlier = [words(json.loads(line)["question"]) for line in lines if line.strip()]
     seen: list[list[str]] = []
     for name, rows in sets.items():
         for r in rows:

@@ -51,6 +51,7 @@ from bot.search.answer import (
 from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
 from bot.search.intent import SUMMARY_LIKENESS, asks_for_summary, summary_likeness
 from bot.search.lexicon import english_frequency
+from bot.search.naming import document_names
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
 from bot.search.vectors import Encode, VectorTable
@@ -110,7 +111,9 @@ class Snapshot:
     def warm(self) -> None:
         """Build what is otherwise built on first use, so no question pays for it."""
         index = self.index
-        _ = index.dense, index.max_weight, index.terms, index.passages, index.doc_ranges, index.by_id, self.speller
+        _ = index.dense, index.max_weight, index.terms, index.passages, index.doc_ranges, index.by_id
+        document_names(index, self.analyzer)
+        _ = self.speller
 
     @property
     def warmed(self) -> bool:

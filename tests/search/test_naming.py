@@ -91,3 +91,24 @@ def test_taking_a_name_out_of_a_vector_moves_it_away_from_the_name():
     assert moved @ name < question @ name
     assert without_name_meaning(question, "", encode, 0.5) is question
     assert Blend().name_weight > 0
+
+
+def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(licences, tmp_path):
+    from bot.search.encoder import model_available
+    from bot.serving.semantic import SemanticLayer
+
+    if not model_available():
+        pytest.skip("the sentence model is not installed")
+    semantic = SemanticLayer(tmp_path / "vectors").attach(licences)
+    assert semantic.semantic
+    unnamed = replace(semantic, blend=replace(semantic.blend, names=False))
+    for question in (
+        "does the widget licence let me charge for copies",
+        "what fee can i charge per copy under the widget licence",
+    ):
+        answer = semantic.ask(question)
+        assert answer.answered, question
+        assert answer.results[0].document.doc_id == "widget-licence", question
+        assert "sell copies" in answer.results[0].quote.text, question
+        # Without names the sentences that repeat "Widget" win: the title line or the appendix.
+        assert "sell copies" not in unnamed.ask(question, decline=False).results[0].quote.text, question

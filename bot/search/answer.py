@@ -20,7 +20,7 @@ from bot.knowledge.documents import Document
 from bot.knowledge.passages import Passage
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
-from bot.search.naming import document_names, name_words, positions, without_name_meaning
+from bot.search.naming import document_names, name_words, without_name_meaning
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -171,6 +171,7 @@ def answer_question(
     """
     started = time.perf_counter()
     top = max(1, min(MAX_RESULTS, top))
+    blend = blend or Blend()
 
     def done(status: Status, cleaned: str = "", results: tuple[Result, ...] = (), coverage: float = 0.0) -> Answer:
         elapsed = (time.perf_counter() - started) * 1000
@@ -198,7 +199,7 @@ def answer_question(
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
     # postings; only the passages finally shown get their quote chosen and highlighted.
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
-    named = document_names(index, analyzer).named(query.term_ids) if (blend or Blend()).names else {}
+    named = document_names(index, analyzer).named(query.term_ids) if blend.names else {}
     coverages, informatives = _pool_coverage(index, query, pool, named)
     best = max((score for _, score in hits), default=0.0) or 1.0
     ranked = [
@@ -213,8 +214,8 @@ def answer_question(
         vector = question_vector if question_vector is not None else encode([cleaned])[0]
         if named:
             words = name_words(cleaned, analyzer, index, named)
-            vector = without_name_meaning(vector, words, encode, (blend or Blend()).name_weight)
-        found = _semantic(index, analyzer, query, vector, hits, vectors, blend or Blend(), top, within, weak, named)
+            vector = without_name_meaning(vector, words, encode, blend.name_weight)
+        found = _semantic(index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named)
         if found is not None:
             declined, results = found
             if (decline and declined) or not results:
@@ -317,7 +318,7 @@ def _score_windows(
     terms = sorted(query.term_ids)
     present = _presence(terms, ids, lengths)
     if named:
-        doc_of = np.repeat(positions(index, np.array(candidates, dtype=np.int64)), counts)
+        doc_of = np.repeat(index.positions(np.array(candidates, dtype=np.int64)), counts)
         for c, t in enumerate(terms):
             if t in named:
                 present[:, c] |= doc_of == named[t]
@@ -373,7 +374,7 @@ def _pool_coverage(
     """
     present = {t: index.lookup(t, pool)[0] for t in query.term_ids}
     if named:
-        docs = positions(index, pool)
+        docs = index.positions(pool)
         for t, position in named.items():
             present[t] = present[t] | (docs == position)
     return _concept_coverage(query, present, len(pool))

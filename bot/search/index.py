@@ -339,6 +339,10 @@ class Index:
         d = int(np.searchsorted(self.first, ordinal, side="right")) - 1
         return d, ordinal - int(self.first[d])
 
+    def positions(self, ordinals: np.ndarray) -> np.ndarray:
+        """``locate``'s document index for many passage ordinals at once."""
+        return np.searchsorted(self.first, ordinals, side="right") - 1
+
     def unit_terms(self, ordinal: int) -> list[set[int]]:
         """Index term ids of each sentence of a passage (from the stored counts, no tokenizing)."""
         ids, lengths = self._sentence_ids(ordinal)

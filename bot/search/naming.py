@@ -24,7 +24,7 @@ from bot.search.index import Index
 from bot.search.tokenizer import Analyzer
 from bot.search.vectors import Encode
 
-__all__ = ["Names", "document_names", "name_words", "positions", "without_name_meaning"]
+__all__ = ["Names", "document_names", "name_words", "without_name_meaning"]
 
 # A numeral ("3" of "GPL-3", "2.0") names nothing by itself: "section 3" is not GPL-3.
 _NUMERAL = re.compile(r"^[\d.]+$")
@@ -78,11 +78,6 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     with _lock:
         _cache[index] = found
     return found
-
-
-def positions(index: Index, ordinals: np.ndarray) -> np.ndarray:
-    """The document position of each passage ordinal."""
-    return np.searchsorted(index.first, ordinals, side="right") - 1
 
 
 def name_words(text: str, analyzer: Analyzer, index: Index, named: Mapping[int, int]) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.search.answer import Blend
 from bot.search.naming import document_names, name_words, without_name_meaning
+from bot.search.query import read_question
 from bot.serving.snapshot import Snapshot, build_snapshot
 from tests.conftest import front_matter, make_kb
 
@@ -73,8 +74,6 @@ def test_name_words_are_the_question_words_as_written(licences):
     index, analyzer = licences.index, licences.analyzer
     names = document_names(index, analyzer)
     text = "Under the Widget licence, can I sell copies?"
-    from bot.search.query import read_question
-
     named = names.named(read_question(text, index, analyzer, None).term_ids)
     assert name_words(text, analyzer, index, named) == "widget"
 

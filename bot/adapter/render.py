@@ -360,12 +360,7 @@ def render_sources(documents: Sequence[Document], paragraphs: Sequence[int], *, 
         if meta.url and len(meta.url) < 500:
             line += f"\n<{meta.url}>"
         lines.append(line)
-    embed = {
-        "title": f"Sources ({len(documents)} document{'s' if len(documents) != 1 else ''})",
-        "description": _join_within(lines, LIMITS.description - 60, "documents") or "No documents loaded.",
-        "color": NOTICE_COLOUR,
-    }
-    return Reply(embeds=(embed,), ephemeral=ephemeral)
+    return _document_list("Sources", lines, len(documents), ephemeral)
 
 
 def _problem_block(problems: Sequence[KnowledgeProblem], budget: int) -> str:
@@ -690,9 +685,14 @@ def render_kb_list(documents: Sequence[Document]) -> Reply:
             who = escape_markdown(_shorten_plain(meta.added_by or "someone", 100))
             line += f" · added by {who}" + (f" at {escape_markdown(meta.added_at)}" if meta.added_at else "")
         lines.append(line)
+    return _document_list("Knowledge base", lines, len(documents), True)
+
+
+def _document_list(heading: str, lines: list[str], count: int, ephemeral: bool) -> Reply:
+    """One embed listing documents, a block each, cut to fit the description limit."""
     embed = {
-        "title": f"Knowledge base ({len(documents)} document{'s' if len(documents) != 1 else ''})",
+        "title": f"{heading} ({count} document{'s' if count != 1 else ''})",
         "description": _join_within(lines, LIMITS.description - 60, "documents") or "No documents loaded.",
         "color": NOTICE_COLOUR,
     }
-    return Reply(embeds=(embed,), ephemeral=True)
+    return Reply(embeds=(embed,), ephemeral=ephemeral)

@@ -39,7 +39,7 @@ async def test_reload_reports_what_changed_and_swaps(folder):
 
 async def test_a_failed_reload_keeps_serving_the_old_snapshot(folder):
     kb = KnowledgeBase(folder, use_cache=False)
-    kb.load()
+    kb.load(embed="now")  # ranked and embedded: nothing but a reload could replace the snapshot
     serving = kb.snapshot
     (folder / "bad.md").write_text("---\ntitle: [broken\n---\nText.\n", "utf-8")
     report = await kb.reload()

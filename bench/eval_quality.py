@@ -3,7 +3,9 @@
     python bench/eval_quality.py                 # dev, extra, off-topic, Normans (if ../shared is there)
     python bench/eval_quality.py --grid          # blend weights around the chosen ones, on the tuning sets
     python bench/eval_quality.py --heldout       # the first held-out sets (bench/data/heldout/; since seen)
-    python bench/eval_quality.py --heldout 2     # the second (bench/data/heldout2/), run once at the end
+    python bench/eval_quality.py --heldout 2     # the second (bench/data/heldout2/; since seen)
+    python bench/eval_quality.py --heldout 3     # the third (bench/data/heldout3/; since seen)
+    python bench/eval_quality.py --heldout 4     # the fourth (bench/data/heldout4/), run once at the end
     python bench/eval_quality.py --verbose       # one line per question
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
@@ -37,6 +39,7 @@ SHARED = ROOT.parent / "shared" / "eval"
 HELDOUT = ROOT / "bench" / "data" / "heldout"
 HELDOUT2 = ROOT / "bench" / "data" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "data" / "heldout3"
+HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 
 
 @dataclass(frozen=True)
@@ -229,15 +232,22 @@ def default_sets() -> list[QuestionSet]:
 def heldout_sets(which: int = 1) -> list[QuestionSet]:
     """Our held-out sets, each written before the tuning it measures and run once at the end.
 
-    The first and second were each run once and then tuned on (they are dev data now); the
-    third was written afterwards, by someone who does not tune, and is the held-out figure.
-    It adds a second several-document knowledge base (three other licences and the article).
+    The first three were each run once and then tuned on (they are dev data now); the
+    fourth was written afterwards, by someone who does not tune, and is the held-out figure.
+    The third and fourth each add a second several-document knowledge base (three other
+    licences and the article).
     """
+    if which == 4:
+        return [
+            QuestionSet("held-out 4 article", HELDOUT4 / "article.jsonl", ROOT / "knowledge"),
+            QuestionSet("held-out 4 several documents", HELDOUT4 / "multi.jsonl", HELDOUT4 / "kb"),
+            QuestionSet("held-out 4 other licences", HELDOUT4 / "multi3.jsonl", HELDOUT4 / "kb3"),
+        ]
     if which == 3:
         return [
-            QuestionSet("held-out 3 article", HELDOUT3 / "article.jsonl", ROOT / "knowledge"),
-            QuestionSet("held-out 3 several documents", HELDOUT3 / "multi.jsonl", HELDOUT3 / "kb"),
-            QuestionSet("held-out 3 other licences", HELDOUT3 / "multi2.jsonl", HELDOUT3 / "kb2"),
+            QuestionSet("held-out 3 (seen) article", HELDOUT3 / "article.jsonl", ROOT / "knowledge"),
+            QuestionSet("held-out 3 (seen) several documents", HELDOUT3 / "multi.jsonl", HELDOUT3 / "kb"),
+            QuestionSet("held-out 3 (seen) other licences", HELDOUT3 / "multi2.jsonl", HELDOUT3 / "kb2"),
         ]
     folder, tag = (HELDOUT, "held-out 1 (seen)") if which == 1 else (HELDOUT2, "held-out 2 (seen)")
     return [
@@ -253,12 +263,13 @@ def snapshots(knowledge: Path, layer: SemanticLayer) -> tuple[Snapshot, Snapshot
 
 
 def tuning_sets() -> list[QuestionSet]:
-    """Every set the blend was chosen on: dev, ours, off-topic, Normans, held-outs 1 and 2 (seen), licences-dev."""
+    """Every set the blend was chosen on: dev, ours, off-topic, Normans, held-outs 1-3 (seen), licences-dev."""
     licences = ROOT / "bench" / "data" / "licences-dev"
     return [
         *default_sets(),
         *heldout_sets(1),
         *heldout_sets(2),
+        *heldout_sets(3),
         QuestionSet("licences (dev)", licences / "questions.jsonl", licences / "kb"),
     ]
 
@@ -279,10 +290,10 @@ def grid(layer: SemanticLayer) -> None:
     chosen = next(iter(snapshots_of.values())).blend
     print(f"\nchosen: {chosen}\n")
     print(
-        "| coverage | bm25 | context | answer at | strong | relative | pair bonus | name weight "
+        "| coverage | bm25 | context | answer at | strong | relative | pair bonus | name weight | name prior "
         "| mean Hit@1 | mean Hit@3 | worst set wrongly declined | off-topic declined |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     steps = {
         "coverage": (chosen.coverage * 0.5, chosen.coverage * 0.75, chosen.coverage, chosen.coverage * 1.25),
         "bm25": (chosen.bm25, 0.1, 0.2),
@@ -292,6 +303,7 @@ def grid(layer: SemanticLayer) -> None:
         "relative": (chosen.relative - 0.05, chosen.relative, chosen.relative + 0.05),
         "pair_bonus": (0.0, chosen.pair_bonus / 2, chosen.pair_bonus, chosen.pair_bonus * 1.5),
         "name_weight": (0.0, chosen.name_weight * 0.8, chosen.name_weight, chosen.name_weight * 1.2),
+        "name_prior": (0.0, chosen.name_prior * 0.5, chosen.name_prior, chosen.name_prior * 1.5),
     }
     for name, values in steps.items():
         for value in values:
@@ -309,7 +321,7 @@ def grid(layer: SemanticLayer) -> None:
                     off_n += n_off
             print(
                 f"| {b.coverage:.2f} | {b.bm25:.2f} | {b.context:.2f} | {b.answer_at:.2f} | {b.strong:.2f} "
-                f"| {b.relative:.2f} | {b.pair_bonus:.2f} | {b.name_weight:.2f} "
+                f"| {b.relative:.2f} | {b.pair_bonus:.2f} | {b.name_weight:.2f} | {b.name_prior:.2f} "
                 f"| {sum(h1) / len(h1):.3f} | {sum(h3) / len(h3):.3f} "
                 f"| {wrong:.3f} | {off / max(off_n, 1):.3f} |",
                 flush=True,
@@ -327,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=Path, action="append", help="extra question files (shipped knowledge)")
     parser.add_argument(
-        "--heldout", type=int, nargs="?", const=1, choices=(1, 2, 3), help="run held-out set 1, 2 or 3 instead"
+        "--heldout", type=int, nargs="?", const=1, choices=(1, 2, 3, 4), help="run held-out set 1, 2, 3 or 4 instead"
     )
     parser.add_argument("--grid", action="store_true", help="blend sensitivity on the tuning sets")
     parser.add_argument("--verbose", action="store_true")

@@ -9,6 +9,7 @@ not comparable from one question or knowledge base to the next.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,7 +80,11 @@ class Blend:
     ``pair_bonus`` of it. With ``names``, a question word that names one document of
     several ("apache", "mozilla") counts as present in all of that document's passages, and
     ``name_weight`` times its meaning is taken out of the question's vector
-    (``bot.search.naming``). Chosen on the tuning sets
+    (``bot.search.naming``); the named document's passages also rank ``name_prior`` ahead
+    (the decline reads the evidence without it). With ``anaphora``, a quoted sentence that
+    opens on a pronoun or demonstrative ("These values…", "This is supplemented…") is
+    shown with the sentence before it, which holds what the word stands for and often the
+    answer itself. Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -95,6 +100,8 @@ class Blend:
     pool: int = 20
     names: bool = True
     name_weight: float = 0.5
+    name_prior: float = 0.3
+    anaphora: bool = True
 
 
 class Status(Enum):
@@ -262,11 +269,19 @@ def _semantic(
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
     totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
-    order = np.argsort(-totals, kind="stable")
+    # A document the question names is the one it asks about: its passages rank ahead of
+    # near-identical wording elsewhere, but the decline below reads the evidence alone
+    # ("virtual hosts on an apache web server" names a licence and is still off topic).
+    ranking = totals
+    if named and blend.name_prior:
+        in_named = np.isin(index.positions(np.array(candidates, dtype=np.int64)), list(set(named.values())))
+        ranking = totals + blend.name_prior * in_named
+    order = np.argsort(-ranking, kind="stable")
     first = float(totals[order[0]])
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
     declined = share < blend.answer_at or (lexically_weak and share < blend.strong)
-    shown = [int(order[0]), *(int(i) for i in order[1:top] if totals[i] >= blend.relative * first)]
+    lead = float(ranking[order[0]])
+    shown = [int(order[0]), *(int(i) for i in order[1:top] if ranking[i] >= blend.relative * lead)]
     pool = np.array([candidates[i] for i in shown], dtype=np.int64)
     coverages, informatives = _pool_coverage(index, query, pool, named)
     results = tuple(
@@ -283,6 +298,10 @@ def _semantic(
         for k, i in enumerate(shown)
     )
     return declined, results
+
+
+# Closed-class words that open a sentence leaning on the one before (grammar, not topic).
+_ANAPHOR = re.compile(r"(?:This|These|That|Those|Such|It|Its|They|Their|He|His|She|Her)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +364,8 @@ def _score_windows(
             j = int(np.argmax(pair[start : end - 1]))
             if pair[start + j] + blend.pair_bonus > best:
                 span = Span(passage.sentences[j].start, passage.sentences[j + 1].end)
+            elif blend.anaphora and i > 0 and _ANAPHOR.match(passage.source, passage.sentences[i].start):
+                span = Span(passage.sentences[i - 1].start, passage.sentences[i].end)
             best = max(best, float(pair[start + j]))
         spans.append(span)
         evidence[k] = best

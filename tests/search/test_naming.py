@@ -111,3 +111,20 @@ def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(licences, t
         assert "sell copies" in answer.results[0].quote.text, question
         # Without names the sentences that repeat "Widget" win: the title line or the appendix.
         assert "sell copies" not in unnamed.ask(question, decline=False).results[0].quote.text, question
+
+
+def test_by_meaning_the_named_document_outranks_the_same_words_elsewhere(licences, tmp_path):
+    from bot.search.encoder import model_available
+    from bot.serving.semantic import SemanticLayer
+
+    if not model_available():
+        pytest.skip("the sentence model is not installed")
+    semantic = SemanticLayer(tmp_path / "vectors").attach(licences)
+    no_prior = replace(semantic, blend=replace(semantic.blend, name_prior=0.0))
+    for question in ("widget licence: selling copies ok?", "does widget allow selling copies"):
+        # Gadget's "You may not sell copies…" is the closer sentence by meaning alone.
+        assert no_prior.ask(question, decline=False).results[0].document.doc_id == "gadget-terms", question
+        answer = semantic.ask(question)
+        assert answer.answered, question
+        assert answer.results[0].document.doc_id == "widget-licence", question
+        assert answer.results[0].quote.text.startswith("You may sell copies"), question

@@ -42,13 +42,17 @@ SETS = {"article": HERE / "kb", "multi": HERE / "kb", "multi3": HERE / "kb3"}
 FIELDS = ("id", "question", "answerable", "answer", "support", "kind", "difficulty")
 KINDS = frozenset({"factoid", "paraphrase", "why", "who", "list", "multi", "document", "unanswerable"})
 PREFIX = {"article": "b", "multi": "c", "multi3": "d"}
-# Question sets this one must not repeat. The shared dev set sits beside the project: ../shared from the main checkout, ../../shared from a worktree.
-SHARED_DEV = next(
-    (p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "eval" / "dev.jsonl").exists()),
-    ROOT.parent / "shared",
-) / "eval" / "dev.jsonl"
+
+
+def _shared_dev() -> Path:
+    """The shared dev set beside the project: ../shared from the main checkout, ../../shared from a worktree."""
+    places = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT.parents[1] / "shared" / "eval" / "dev.jsonl"]
+    return next((p for p in places if p.exists()), places[0])
+
+
+# Question sets this one must not repeat (a missing one is named in the output).
 EARLIER = (
-    SHARED_DEV,
+    _shared_dev(),
     *sorted((ROOT / "tests" / "data").glob("*.jsonl")),
     *sorted((ROOT / "bench" / "data" / "heldout").glob("*.jsonl")),
     *sorted((ROOT / "bench" / "data" / "heldout2").glob("*.jsonl")),

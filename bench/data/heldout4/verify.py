@@ -155,7 +155,10 @@ def check_kb(problems: list[str]) -> None:
     """Copied files are their originals: byte for byte, or (kb3's licences) Debian's text with lines joined."""
     shipped = ROOT / "knowledge" / f"{ARTICLE_ID}.md"
     for kb in (HERE / "kb", HERE / "kb3"):
-        if shipped.exists() and shipped.read_bytes() != (kb / f"{ARTICLE_ID}.md").read_bytes():
+        copy = kb / f"{ARTICLE_ID}.md"
+        if not copy.exists():
+            problems.append(f"{kb.name}: no {ARTICLE_ID}.md")
+        elif shipped.exists() and shipped.read_bytes() != copy.read_bytes():
             problems.append(f"{kb.name}: {ARTICLE_ID}.md differs from knowledge/{ARTICLE_ID}.md")
     before = ROOT / "bench" / "data" / "heldout2" / "kb"
     if before.is_dir():
@@ -212,7 +215,11 @@ def main(argv: list[str]) -> int:
         print("usage: verify.py")
         return 2
     problems: list[str] = []
-    sets = {name: check_questions(name, problems) for name in SETS}
+    try:
+        sets = {name: check_questions(name, problems) for name in SETS}
+    except (OSError, ValueError) as error:  # a missing or unreadable file, a line that is not JSON
+        print(f"problem: cannot read the set: {error}")
+        return 1
     check_repeats(sets, problems)
     check_kb(problems)
     left = sorted(set(range(len(article_paragraphs()))) - asked(sets["article"]))

@@ -277,7 +277,7 @@ def _semantic(
         in_named = np.isin(index.positions(np.array(candidates, dtype=np.int64)), list(set(named.values())))
         ranking = totals + blend.name_prior * in_named
     order = np.argsort(-ranking, kind="stable")
-    first = float(totals[order[0]])
+    first = float(totals.max())  # the decline is the one the evidence alone would make
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
     declined = share < blend.answer_at or (lexically_weak and share < blend.strong)
     lead = float(ranking[order[0]])

@@ -265,7 +265,9 @@ def _semantic(
     candidates = list(dict.fromkeys([*bm25, *nearest.tolist()]))
     if not candidates or not all(vectors.has(o) for o in candidates):
         return None
-    windows = _score_windows(index, query, vectors, candidates, question, blend, named)
+    # Each candidate's document, read once: the names rule and the prior both need it.
+    positions = index.positions(np.array(candidates, dtype=np.int64)) if named else None
+    windows = _score_windows(index, query, vectors, candidates, question, blend, named, positions)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
     totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
@@ -273,9 +275,8 @@ def _semantic(
     # near-identical wording elsewhere, but the decline below reads the evidence alone
     # ("virtual hosts on an apache web server" names a licence and is still off topic).
     ranking = totals
-    if named and blend.name_prior:
-        in_named = np.isin(index.positions(np.array(candidates, dtype=np.int64)), list(set(named.values())))
-        ranking = totals + blend.name_prior * in_named
+    if positions is not None and blend.name_prior:
+        ranking = totals + blend.name_prior * np.isin(positions, list(set(named.values())))
     order = np.argsort(-ranking, kind="stable")
     first = float(totals.max())  # the decline is the one the evidence alone would make
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
@@ -320,6 +321,7 @@ def _score_windows(
     question: np.ndarray,
     blend: Blend,
     named: Mapping[int, int] | None = None,
+    positions: np.ndarray | None = None,
 ) -> _Windows:
     """Each candidate's best sentence or consecutive pair, by ``similarity * cos + coverage * words``.
 
@@ -328,7 +330,7 @@ def _score_windows(
     pair when it scores within ``pair_bonus`` of the best sentence (the neighbour often
     holds what "he" or "it" stands for, or the answer itself); the passage's evidence is
     the better window's score either way. Front-matter units are never paired: each is a
-    separate field value.
+    separate field value. ``positions`` is each candidate's document (read here when not given).
     """
     rows = np.concatenate([vectors.sentences(o) for o in candidates])  # type: ignore[misc]
     ids, lengths, counts = index.sentence_terms(candidates)
@@ -337,7 +339,9 @@ def _score_windows(
     terms = sorted(query.term_ids)
     present = _presence(terms, ids, lengths)
     if named:
-        doc_of = np.repeat(index.positions(np.array(candidates, dtype=np.int64)), counts)
+        if positions is None:
+            positions = index.positions(np.array(candidates, dtype=np.int64))
+        doc_of = np.repeat(positions, counts)
         for c, t in enumerate(terms):
             if t in named:
                 present[:, c] |= doc_of == named[t]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -22,19 +21,22 @@ from types import ModuleType
 HERE = Path(__file__).resolve().parent
 
 
-def _second_set_checker() -> ModuleType:
-    """heldout2's verify.py: this set keeps its format, so it reads files the same way."""
-    spec = importlib.util.spec_from_file_location("heldout2_verify", HERE.parent / "heldout2" / "verify.py")
+def _third_set_checker() -> ModuleType:
+    """heldout3's verify.py: this set keeps its format and its repeat rule, so it shares them.
+
+    heldout3's checker reads files with heldout2's helpers, which this one takes through it.
+    """
+    spec = importlib.util.spec_from_file_location("heldout3_verify", HERE.parent / "heldout3" / "verify.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-_second = _second_set_checker()
-norm = _second.norm
-read_document = _second.read_document
-paragraphs = _second.paragraphs
+_third = _third_set_checker()
+norm = _third.norm
+read_document = _third.read_document
+paragraphs = _third.paragraphs
 ROOT = HERE.parents[2]
 ARTICLE_ID = "eu-japan-defence-partnership"
 # Each question set and the knowledge base its answers must come from.
@@ -59,8 +61,6 @@ EARLIER = (
     *sorted((ROOT / "bench" / "data" / "heldout3").glob("*.jsonl")),
     ROOT / "bench" / "data" / "licences-dev" / "questions.jsonl",
 )
-# Word sets this alike count as a near repeat (shared words over all words).
-NEAR = 0.8
 # kb3's licence texts and the Debian files they were converted from (base-files).
 DEBIAN = Path("/usr/share/common-licenses")
 CONVERTED = {"gpl-2": "GPL-2", "lgpl-2.1": "LGPL-2.1", "artistic-1.0": "Artistic"}
@@ -127,28 +127,12 @@ def check_questions(name: str, problems: list[str]) -> list[dict[str, object]]:
     return rows
 
 
-def words(question: object) -> list[str]:
-    """A question's words, lower-cased; punctuation and spacing dropped."""
-    return re.findall(r"\w+", str(question).lower())
-
-
 def check_repeats(sets: dict[str, list[dict[str, object]]], problems: list[str]) -> None:
-    """No question is word for word, or nearly, one of an earlier set's or of another here."""
-    lines = [line for f in EARLIER if f.exists() for line in f.read_text("utf-8").splitlines()]
-    earlier = [words(json.loads(line)["question"]) for line in lines if line.strip()]
+    """heldout3's repeat rule (word for word, or 80 % of distinct words shared) against ``EARLIER``."""
     missing = [str(f) for f in EARLIER if not f.exists()]
     if missing:
         print("note: earlier sets not found, not compared:", ", ".join(missing))
-    seen: list[list[str]] = []
-    for name, rows in sets.items():
-        for r in rows:
-            mine = words(r["question"])
-            for other in (*earlier, *seen):
-                a, b = set(mine), set(other)
-                if mine == other or len(a & b) >= NEAR * len(a | b):
-                    problems.append(f"{name} {r['id']}: the question repeats an earlier one: {' '.join(other)!r}")
-                    break
-            seen.append(mine)
+    _third.check_repeats(sets, problems, EARLIER)
 
 
 def check_kb(problems: list[str]) -> None:

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,17 +157,12 @@ class Snapshot:
         the snapshot that serves them is complete before it is swapped in, so no user waits.
         """
         served = dataclasses.replace(self, vectors=vectors, encode=encode, _lazy=self._lazy, _lock=self._lock)
-        ranked = dict(self.ranked)
-        for d, rows in enumerate(vectors.per_document):
-            if rows is not None:
-                document = self.index.documents[d]
-                ranked[(document.doc_id, document.digest)] = served._rank(d)
-        return dataclasses.replace(served, ranked=ranked, _lazy=self._lazy, _lock=self._lock)
+        return served._ranked_again(d for d, rows in enumerate(vectors.per_document) if rows is not None)
 
     @functools.cached_property
     def unranked(self) -> tuple[Document, ...]:
         """Documents whose summary is not ranked yet (built with ``rank="later"``)."""
-        return tuple(d for d in self.documents if (d.doc_id, d.digest) not in self.ranked)
+        return tuple(d for d in self.documents if not self.has_ranking(d))
 
     def has_ranking(self, document: Document) -> bool:
         """Whether this document's summary ranking is ready (else asking for it computes it)."""
@@ -195,9 +190,14 @@ class Snapshot:
         """
         if not self.unranked:
             return self
+        return self._ranked_again(self.index.position(d.doc_id) for d in self.unranked)
+
+    def _ranked_again(self, positions: Iterable[int]) -> Snapshot:
+        """A copy with the documents at ``positions`` ranked anew (the speller is shared)."""
         ranked = dict(self.ranked)
-        for document in self.unranked:
-            ranked[(document.doc_id, document.digest)] = self._rank(self.index.position(document.doc_id))
+        for d in positions:
+            document = self.index.documents[d]
+            ranked[(document.doc_id, document.digest)] = self._rank(d)
         return dataclasses.replace(self, ranked=ranked, _lazy=self._lazy, _lock=self._lock)
 
     def ask(

@@ -99,6 +99,8 @@ POOL_BINS = 10
 TOPIC_SIMILARITY = 0.45
 _CLOSERS = "\"'’”)]"
 _ENDERS = ".!?…"
+_CLOSER_CODES = np.array([ord(ch) for ch in _CLOSERS], dtype=np.uint32)
+_ENDER_CODES = np.array([ord(ch) for ch in _ENDERS], dtype=np.uint32)
 
 
 class SummaryStatus(Enum):
@@ -188,14 +190,13 @@ def _standalone(body: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     chars = np.frombuffer(body.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     spaces = np.concatenate(([0], np.cumsum(chars == ord(" "))))
     words = spaces[ends] - spaces[starts] + 1
-    closers = np.array([ord(ch) for ch in _CLOSERS], dtype=np.uint32)
     last = ends - 1
-    closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], closers)
-    while closing.any():  # as many rounds as the longest run of closers
+    while True:  # step back over closers: as many rounds as the longest run of them
+        closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], _CLOSER_CODES)
+        if not closing.any():
+            break
         last = np.where(closing, last - 1, last)
-        closing = (last >= starts) & np.isin(chars[np.maximum(last, 0)], closers)
-    enders = np.array([ord(ch) for ch in _ENDERS], dtype=np.uint32)
-    return (last >= starts) & np.isin(chars[np.maximum(last, 0)], enders) & (words >= MIN_WORDS)
+    return (last >= starts) & np.isin(chars[np.maximum(last, 0)], _ENDER_CODES) & (words >= MIN_WORDS)
 
 
 def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Candidates:
@@ -216,9 +217,8 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     paragraph_numbers = layout.paragraphs.astype(np.int64)[passage_of[kept]]
     spans = list(zip(paragraph_numbers.tolist(), starts[kept].tolist(), ends[kept].tolist(), strict=True))
     units = (kept + first).tolist()
-    first_body = ptr[1] if len(ptr) > 1 else 0
-    body_units = bundle.units - first_body
-    body_terms = bundle.term_ids[int(bundle.unit_ptr[first_body]) :]
+    body_units = bundle.units - first
+    body_terms = bundle.term_ids[int(bundle.unit_ptr[first]) :]
     df = np.bincount(body_terms, minlength=len(bundle.terms))
     idf = np.log((body_units + 1) / np.maximum(df, 1))
     unit_array = np.asarray(units, dtype=np.int64)
@@ -243,7 +243,7 @@ def _candidates(document: Document, layout: Layout, bundle: TermBundle) -> _Cand
     firsts = np.flatnonzero(np.diff(passage_paragraphs, prepend=-1)) + 1
     opens = np.isin(unit_array, layout.sentence_ptr[firsts])
     title = np.zeros(len(terms))
-    if document.meta.title and first_body > 0:
+    if document.meta.title and first > 0:
         lo, hi = int(bundle.unit_ptr[0]), int(bundle.unit_ptr[1])
         ids = bundle.term_ids[lo:hi]
         where = np.searchsorted(terms, ids)

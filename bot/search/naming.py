@@ -15,19 +15,22 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
 from bot.search.index import Index
+from bot.search.query import Query
 from bot.search.tokenizer import Analyzer
 from bot.search.vectors import Encode
 
-__all__ = ["Names", "document_names", "name_words", "without_name_meaning"]
+__all__ = ["Names", "document_names", "name_words", "unglued", "without_name_meaning"]
 
 # A numeral ("3" of "GPL-3", "2.0") names nothing by itself: "section 3" is not GPL-3.
 _NUMERAL = re.compile(r"^[\d.]+$")
+# A name with its version glued on, as people type it: "gplv3", "gpl3", "mpl2".
+_GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
 
 _cache: weakref.WeakKeyDictionary[Index, Names] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -35,55 +38,101 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True, slots=True)
 class Names:
-    """Term id -> position of the one document that term names."""
+    """Term id -> position of the one document that term names, and those terms as text."""
 
     terms: Mapping[int, int]
+    words: frozenset[str] = frozenset()
+    unheld: Mapping[str, int] = field(default_factory=dict)  # id words no text holds ("lgpl")
 
     def named(self, term_ids: frozenset[int]) -> dict[int, int]:
         """The question's name terms and the document each names."""
         return {t: self.terms[t] for t in term_ids if t in self.terms}
+
+    def take_unheld(self, query: Query, analyzer: Analyzer) -> tuple[Query, frozenset[int]]:
+        """``query`` without the id words no text holds, and the documents those words name.
+
+        Left in, such a word is a rare word found nowhere (it would cut every passage's
+        coverage) or is "corrected" to a near term of another document ("lgpl" -> gpl).
+        """
+        if not self.unheld:
+            return query, frozenset()
+        kept, named = [], set()
+        for concept in query.concepts:
+            position = self.unheld.get(analyzer.term(concept.surface))
+            if position is None:
+                kept.append(concept)
+            else:
+                named.add(position)
+        return (Query(tuple(kept)) if named else query), frozenset(named)
 
 
 def document_names(index: Index, analyzer: Analyzer) -> Names:
     """The name terms of ``index``'s documents, computed once per index.
 
     A term names a document of several when it is in that document's title or id and in no other
-    document's ("license" in three licence titles names none of them), and when most
-    passages holding it are that document's: "mean" in the article's title "What does …
-    actually mean?" is a definition word all over a licence, so it names nothing there.
+    document's ("license" in three licence titles names none of them). A title word must
+    also be held mostly by that document's passages: "mean" in the article's title "What
+    does … actually mean?" is a definition word all over a licence, so it names nothing
+    there. So must an id word, unless its document never uses it: then it is only the
+    document's short name, and another text that says it is quoting the name ("gpl-2":
+    the GPL's own text never says "GPL", the LGPL's preamble does).
     """
     with _lock:
         found = _cache.get(index)
     if found is not None:
         return found
     owners: dict[str, set[int]] = {}
+    from_id: set[str] = set()
     # With one document there is nothing to choose between, and its title words are its topic.
     for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
-        words = f"{document.meta.title} {document.doc_id.replace('-', ' ')}"
-        for term in set(analyzer.terms(words)):
+        id_terms = set(analyzer.terms(document.doc_id.replace("-", " ")))
+        for term in id_terms | set(analyzer.terms(document.meta.title)):
             if not _NUMERAL.match(term):
                 owners.setdefault(term, set()).add(position)
+        from_id.update(id_terms)
     terms: dict[int, int] = {}
+    unheld: dict[str, int] = {}
     for term, docs in owners.items():
-        term_id = index.vocab.get(term)
-        if term_id is None or len(docs) != 1:
+        if len(docs) != 1:
             continue
         position = next(iter(docs))
+        term_id = index.vocab.get(term)
+        if term_id is None:
+            if term in from_id and term.isalpha():
+                unheld[term] = position
+            continue
         postings, _ = index.column(term_id)
         lo, hi = int(index.first[position]), int(index.first[position + 1])
         inside = int(np.count_nonzero((postings >= lo) & (postings < hi)))
-        if inside * 2 >= len(postings):
+        if inside * 2 >= len(postings) or (inside == 0 and term in from_id):
             terms[term_id] = position
-    found = Names(terms)
+    found = Names(terms, frozenset(index.terms[t] for t in terms) | frozenset(unheld), unheld)
     with _lock:
         _cache[index] = found
     return found
 
 
-def name_words(text: str, analyzer: Analyzer, index: Index, named: Mapping[int, int]) -> str:
+def name_words(text: str, analyzer: Analyzer, names: Names) -> str:
     """The words of ``text`` that name a document, as written ("Apache", "mozilla")."""
-    names = {index.terms[t] for t in named}
-    return " ".join(w.surface for w in analyzer.words(text) if w.terms and all(t in names for t in w.terms))
+    return " ".join(w.surface for w in analyzer.words(text) if w.terms and all(t in names.words for t in w.terms))
+
+
+def unglued(text: str, analyzer: Analyzer, names: Names) -> str:
+    """``text`` with a version glued to a name set apart ("gplv3" -> "gpl v3"), else unchanged.
+
+    Typed as one word, the name is a word the index never holds, so the question would
+    lose the very word that says which document it means.
+    """
+    if not names.words:
+        return text
+    cuts = []
+    for word in analyzer.words(text):
+        glued = _GLUED.fullmatch(text, word.start, word.end)
+        if glued and len(word.terms) == 1 and analyzer.term(glued.group(1).lower()) in names.words:
+            cuts.append(glued.end(1))
+    for cut in reversed(cuts):
+        text = f"{text[:cut]} {text[cut:]}"
+    return text
 
 
 def without_name_meaning(question: np.ndarray, words: str, encode: Encode, weight: float) -> np.ndarray:

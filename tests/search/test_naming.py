@@ -79,8 +79,8 @@ def test_name_words_are_the_question_words_as_written(licences):
     index, analyzer = licences.index, licences.analyzer
     names = document_names(index, analyzer)
     text = "Under the Widget licence, can I sell copies?"
-    named = names.named(read_question(text, index, analyzer, None).term_ids)
-    assert name_words(text, analyzer, index, named) == "widget"
+    assert names.named(read_question(text, index, analyzer, None).term_ids)
+    assert name_words(text, analyzer, names) == "widget"
 
 
 def test_taking_a_name_out_of_a_vector_moves_it_away_from_the_name():

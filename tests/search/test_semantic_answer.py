@@ -1,5 +1,7 @@
 """Answering by meaning: paraphrases found, quotes verbatim, off-topic still declined, no padding."""
 
+from dataclasses import replace
+
 from bot.knowledge.text import clean_question
 from bot.search.answer import Status
 from bot.search.intent import asks_for_summary
@@ -130,3 +132,21 @@ def test_windows_scored_at_once_equal_the_sentence_by_sentence_definition(shippe
             chosen = pairs if best_pair + blend.pair_bonus > best_single + 1e-4 else singles
             top = max(s for s, _ in chosen)
             assert windows.spans[k] in [span for s, span in chosen if abs(s - top) < 1e-4]
+
+
+def test_meaning_is_read_without_the_framing_words(shipped_semantic):
+    encoded: list[str] = []
+
+    def recording(texts: list[str]):
+        encoded.extend(texts)
+        return shipped_semantic.encode(texts)
+
+    question = "According to the article, who is Kishida's Indian counterpart?"
+    for unframe in (True, False):
+        encoded.clear()
+        snapshot = replace(shipped_semantic, encode=recording, blend=replace(shipped_semantic.blend, unframe=unframe))
+        answer = snapshot.ask(question)
+        assert answer.answered and "Modi" in " ".join(r.quote.text for r in answer.results)
+        compared = encoded[-1]  # the text whose meaning the sentences are compared with
+        assert ("article" in compared.lower()) is not unframe, compared
+        assert "Indian counterpart" in compared

@@ -38,6 +38,7 @@ __all__ = [
     "Result",
     "Status",
     "answer_question",
+    "meaning_text",
     "sentence_result",
 ]
 
@@ -175,7 +176,8 @@ def answer_question(
 
     With ``vectors`` and ``encode`` the semantic layer ranks sentences by meaning as well as
     words, wherever every candidate passage has its vectors; otherwise the answer is lexical.
-    ``question_vector`` is the cleaned question already encoded (the caller may need it too).
+    ``question_vector`` is ``meaning_text(cleaned question)`` already encoded (the caller may
+    need it too).
     ``decline=False`` shows the best passages even when the rule would decline (for
     measuring ranking apart from declining).
     """
@@ -200,8 +202,7 @@ def answer_question(
         if within is None:
             return done(Status.UNKNOWN_DOCUMENT, cleaned)
     names = document_names(index, analyzer) if blend.names else None
-    # The question as read: a version glued to a name is set apart ("gplv3" -> "gpl v3").
-    asked = unglued(cleaned, analyzer, names) if names is not None else cleaned
+    asked = _as_read(cleaned, index, analyzer, blend)
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
     if not query.concepts:
@@ -230,10 +231,7 @@ def answer_question(
         ranked.sort(key=lambda r: r[0] + blend.name_prior * (-r[1] in ahead), reverse=True)
     if semantic:
         assert vectors is not None and encode is not None
-        # Meaning is compared without the framing ("according to the article"): its words
-        # pull the question towards sentences about the author and the piece itself.
-        text = (" ".join(FRAMING.sub(" ", asked).split()) or asked) if blend.unframe else asked
-        vector = question_vector if question_vector is not None and text == cleaned else encode([text])[0]
+        vector = question_vector if question_vector is not None else encode([_meant(asked, blend)])[0]
         if named_docs and names is not None:
             words = name_words(asked, analyzer, names)
             vector = without_name_meaning(vector, words, encode, blend.name_weight)
@@ -253,6 +251,25 @@ def answer_question(
         for _, _, ordinal, score, coverage, informative in ranked[:top]
     )
     return done(Status.ANSWERED, cleaned, results, results[0].coverage)
+
+
+def meaning_text(cleaned: str, index: Index, analyzer: Analyzer, blend: Blend | None = None) -> str:
+    """The text whose meaning sentences are compared with: what ``question_vector`` encodes."""
+    blend = blend or Blend()
+    return _meant(_as_read(cleaned, index, analyzer, blend), blend)
+
+
+def _as_read(cleaned: str, index: Index, analyzer: Analyzer, blend: Blend) -> str:
+    """The question as read: a version glued to a name is set apart ("gplv3" -> "gpl v3")."""
+    return unglued(cleaned, analyzer, document_names(index, analyzer)) if blend.names else cleaned
+
+
+def _meant(asked: str, blend: Blend) -> str:
+    """``asked`` without its framing ("according to the article"), when the blend says so.
+
+    The framing's words pull the question towards sentences about the author and the piece.
+    """
+    return (" ".join(FRAMING.sub(" ", asked).split()) or asked) if blend.unframe else asked
 
 
 def _semantic(

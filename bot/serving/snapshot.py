@@ -46,6 +46,7 @@ from bot.search.answer import (
     Blend,
     Status,
     answer_question,
+    meaning_text,
     sentence_result,
 )
 from bot.search.index import Bm25Params, Entries, Index, TermBundle, analyze_document, local_passage_counts
@@ -212,7 +213,9 @@ class Snapshot:
         if cleaned and asks_for_summary(cleaned):
             return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
         encode = self.encode if self.semantic and cleaned and len(cleaned) <= MAX_QUESTION_CHARS else None
-        vector = encode([cleaned])[0] if encode is not None else None
+        # One encoding per question: of the text the answer compares sentences with.
+        meant = meaning_text(cleaned, self.index, self.analyzer, self.blend) if encode is not None else cleaned
+        vector = encode([meant])[0] if encode is not None else None
         answer = answer_question(
             question,
             self.index,
@@ -230,7 +233,7 @@ class Snapshot:
             encode is not None
             and vector is not None
             and answer.status is Status.NOT_FOUND
-            and summary_likeness(vector, encode) >= SUMMARY_LIKENESS
+            and summary_likeness(vector if meant == cleaned else encode([cleaned])[0], encode) >= SUMMARY_LIKENESS
         ):
             return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)
         return answer

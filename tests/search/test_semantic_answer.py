@@ -147,6 +147,7 @@ def test_meaning_is_read_without_the_framing_words(shipped_semantic):
         snapshot = replace(shipped_semantic, encode=recording, blend=replace(shipped_semantic.blend, unframe=unframe))
         answer = snapshot.ask(question)
         assert answer.answered and "Modi" in " ".join(r.quote.text for r in answer.results)
-        compared = encoded[-1]  # the text whose meaning the sentences are compared with
+        assert len(encoded) == 1, encoded  # one encoding per question, framed or not
+        compared = encoded[0]  # the text whose meaning the sentences are compared with
         assert ("article" in compared.lower()) is not unframe, compared
         assert "Indian counterpart" in compared

@@ -22,7 +22,7 @@ from bot.knowledge.passages import Passage
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
 from bot.search.lexicon import FRAMING
-from bot.search.naming import document_names, name_words, unglued, without_name_meaning
+from bot.search.naming import Names, document_names, name_words, unglued, without_name_meaning
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -202,7 +202,7 @@ def answer_question(
         if within is None:
             return done(Status.UNKNOWN_DOCUMENT, cleaned)
     names = document_names(index, analyzer) if blend.names else None
-    asked = _as_read(cleaned, index, analyzer, blend)
+    asked = _as_read(cleaned, analyzer, names)
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
     if not query.concepts:
@@ -228,7 +228,7 @@ def answer_question(
     if named_docs and blend.name_prior and ranked:
         # As on the semantic path: the named document ranks ahead, the decline above did not see it.
         ahead = set(np.flatnonzero(np.isin(index.positions(pool), list(named_docs))).tolist())
-        ranked.sort(key=lambda r: r[0] + blend.name_prior * (-r[1] in ahead), reverse=True)
+        ranked.sort(key=lambda r: (r[0] + blend.name_prior * (-r[1] in ahead), r[1]), reverse=True)  # r[1] is -i
     if semantic:
         assert vectors is not None and encode is not None
         vector = question_vector if question_vector is not None else encode([_meant(asked, blend)])[0]
@@ -256,12 +256,13 @@ def answer_question(
 def meaning_text(cleaned: str, index: Index, analyzer: Analyzer, blend: Blend | None = None) -> str:
     """The text whose meaning sentences are compared with: what ``question_vector`` encodes."""
     blend = blend or Blend()
-    return _meant(_as_read(cleaned, index, analyzer, blend), blend)
+    names = document_names(index, analyzer) if blend.names else None
+    return _meant(_as_read(cleaned, analyzer, names), blend)
 
 
-def _as_read(cleaned: str, index: Index, analyzer: Analyzer, blend: Blend) -> str:
+def _as_read(cleaned: str, analyzer: Analyzer, names: Names | None) -> str:
     """The question as read: a version glued to a name is set apart ("gplv3" -> "gpl v3")."""
-    return unglued(cleaned, analyzer, document_names(index, analyzer)) if blend.names else cleaned
+    return unglued(cleaned, analyzer, names) if names is not None else cleaned
 
 
 def _meant(asked: str, blend: Blend) -> str:

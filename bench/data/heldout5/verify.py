@@ -17,6 +17,8 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -40,13 +42,11 @@ norm = _third.norm
 read_document = _third.read_document
 paragraphs = _third.paragraphs
 ROOT = HERE.parents[2]
-KB = HERE / "kb"
 ARTICLE_ID = "eu-japan-defence-partnership"
 DOCS = ("apache-2.0", ARTICLE_ID, "gpl-3", "mpl-2.0")
 SETS = ("article", "multi")
 FIELDS = ("id", "question", "answerable", "answer", "support", "kind", "difficulty")
 KINDS = frozenset({"factoid", "paraphrase", "why", "who", "list", "multi", "document", "unanswerable"})
-PREFIX = {"article": "e", "multi": "f"}
 # The make-up the README states: (answerable easy, answerable hard, unanswerable on topic, off topic).
 EXPECTED = {"article": (20, 25, 6, 4), "multi": (20, 30, 6, 4)}
 # "Roughly evenly" over the four documents: answers per document in multi.jsonl.
@@ -62,25 +62,44 @@ def _shared_dev() -> Path:
     return next((p for p in places if p.exists()), places[0])
 
 
-# Question sets this one must not repeat (a missing one is named in the output).
-EARLIER_HELDOUT = ("heldout", "heldout2", "heldout3", "heldout4")
-EARLIER = (
-    _shared_dev(),
-    *sorted((ROOT / "tests" / "data").glob("*.jsonl")),
-    *(f for name in EARLIER_HELDOUT for f in sorted((ROOT / "bench" / "data" / name).glob("*.jsonl"))),
-    ROOT / "bench" / "data" / "licences-dev" / "questions.jsonl",
-)
+@dataclass(frozen=True)
+class Layout:
+    """Where a set of this make-up lives, its id letters, and the held-out sets before it.
+
+    heldout6 is written to the same rules: its checker is this one with its own layout.
+    """
+
+    folder: Path
+    prefix: Mapping[str, str]
+    earlier_heldout: tuple[str, ...]
+
+    @property
+    def kb(self) -> Path:
+        return self.folder / "kb"
+
+    @property
+    def earlier(self) -> tuple[Path, ...]:
+        """Question sets this one must not repeat (a missing one is named in the output)."""
+        return (
+            _shared_dev(),
+            *sorted((ROOT / "tests" / "data").glob("*.jsonl")),
+            *(f for name in self.earlier_heldout for f in sorted((ROOT / "bench" / "data" / name).glob("*.jsonl"))),
+            ROOT / "bench" / "data" / "licences-dev" / "questions.jsonl",
+        )
 
 
-def load_questions(name: str) -> list[dict[str, object]]:
+FIFTH = Layout(HERE, {"article": "e", "multi": "f"}, ("heldout", "heldout2", "heldout3", "heldout4"))
+
+
+def load_questions(name: str, layout: Layout = FIFTH) -> list[dict[str, object]]:
     """One question set (``article`` or ``multi``) as a list of dicts."""
-    lines = (HERE / f"{name}.jsonl").read_text("utf-8").splitlines()
+    lines = (layout.folder / f"{name}.jsonl").read_text("utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def raw_paragraphs(doc: str) -> list[str]:
+def raw_paragraphs(doc: str, layout: Layout = FIFTH) -> list[str]:
     """Body paragraphs with white space normalised but case kept, for the sentence check."""
-    body = read_document(KB / f"{doc}.md")[1]
+    body = read_document(layout.kb / f"{doc}.md")[1]
     return [" ".join(p.split()) for p in body.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
 
 
@@ -101,16 +120,17 @@ def whole_sentence(support: str, paragraph: str) -> bool:
     return starts and ends and not inside
 
 
-def check_questions(name: str, problems: list[str]) -> list[dict[str, object]]:
+def check_questions(name: str, problems: list[str], layout: Layout = FIFTH) -> list[dict[str, object]]:
     """Shape and verbatim checks for one question set; every answer in exactly one paragraph."""
-    rows = load_questions(name)
-    found = sorted(p.stem for p in KB.glob("*.md"))
-    everywhere = {d: paragraphs(KB / f"{d}.md") for d in found}
-    raw = {d: raw_paragraphs(d) for d in found}
+    rows = load_questions(name, layout)
+    kb, prefix = layout.kb, layout.prefix[name]
+    found = sorted(p.stem for p in kb.glob("*.md"))
+    everywhere = {d: paragraphs(kb / f"{d}.md") for d in found}
+    raw = {d: raw_paragraphs(d, layout) for d in found}
     has_doc = name != "article"
     ids = [str(r.get("id")) for r in rows]
-    if ids != [f"{PREFIX[name]}{i:03d}" for i in range(1, len(ids) + 1)]:
-        problems.append(f"{name}: ids are not {PREFIX[name]}001… in order")
+    if ids != [f"{prefix}{i:03d}" for i in range(1, len(ids) + 1)]:
+        problems.append(f"{name}: ids are not {prefix}001… in order")
     for r in rows:
         where = f"{name} {r.get('id')}"
         expected = [*FIELDS[:3], *(["doc"] if has_doc else []), *FIELDS[3:]]
@@ -173,42 +193,44 @@ def check_counts(name: str, rows: list[dict[str, object]], problems: list[str]) 
             problems.append(f"multi: answers per document outside {PER_DOC.start}–{PER_DOC.stop - 1}: {uneven}")
 
 
-def check_repeats(sets: dict[str, list[dict[str, object]]], problems: list[str]) -> None:
-    """heldout3's repeat rule (word for word, or 80 % of distinct words shared) against ``EARLIER``."""
-    missing = [str(f) for f in EARLIER if not f.exists()]
+def check_repeats(sets: dict[str, list[dict[str, object]]], problems: list[str], layout: Layout = FIFTH) -> None:
+    """heldout3's repeat rule (word for word, or 80 % of distinct words shared) against the earlier sets."""
+    earlier = layout.earlier
+    missing = [str(f) for f in earlier if not f.exists()]
     if missing:
         print("note: earlier sets not found, not compared:", ", ".join(missing))
-    _third.check_repeats(sets, problems, EARLIER)
+    _third.check_repeats(sets, problems, earlier)
 
 
-def check_kb(problems: list[str]) -> None:
+def check_kb(problems: list[str], layout: Layout = FIFTH) -> None:
     """kb/ holds the four documents, its article is the shipped one and all of it is heldout2's, byte for byte."""
-    names = sorted(p.stem for p in KB.glob("*.md"))
+    kb = layout.kb
+    names = sorted(p.stem for p in kb.glob("*.md"))
     if names != sorted(DOCS):
         problems.append(f"kb: documents {names}, expected {sorted(DOCS)}")
     shipped = ROOT / "knowledge" / f"{ARTICLE_ID}.md"
-    copy = KB / f"{ARTICLE_ID}.md"
+    copy = kb / f"{ARTICLE_ID}.md"
     if shipped.exists() and copy.exists() and shipped.read_bytes() != copy.read_bytes():
         problems.append(f"kb: {ARTICLE_ID}.md differs from knowledge/{ARTICLE_ID}.md")
     before = ROOT / "bench" / "data" / "heldout2" / "kb"
     if before.is_dir():
-        mine = {p.name: p.read_bytes() for p in KB.iterdir()}
+        mine = {p.name: p.read_bytes() for p in kb.iterdir()}
         if mine != {p.name: p.read_bytes() for p in before.iterdir()}:
             problems.append("kb: not a byte-for-byte copy of bench/data/heldout2/kb")
 
 
-def article_paragraphs() -> list[str]:
+def article_paragraphs(layout: Layout = FIFTH) -> list[str]:
     """The shipped article's body paragraphs, normalised."""
-    return paragraphs(KB / f"{ARTICLE_ID}.md")
+    return paragraphs(layout.kb / f"{ARTICLE_ID}.md")
 
 
-def asked(rows: list[dict[str, object]]) -> set[int]:
+def asked(rows: list[dict[str, object]], layout: Layout = FIFTH) -> set[int]:
     """Article paragraphs that hold the answer to at least one question."""
-    paras = article_paragraphs()
+    paras = article_paragraphs(layout)
     return {i for r in rows if r["answerable"] for i, p in enumerate(paras) if norm(str(r["answer"])) in p}
 
 
-def summarise(name: str, rows: list[dict[str, object]]) -> str:
+def summarise(name: str, rows: list[dict[str, object]], layout: Layout = FIFTH) -> str:
     """A few lines of counts for a question set."""
     yes = [r for r in rows if r.get("answerable")]
     no = [r for r in rows if not r.get("answerable")]
@@ -221,31 +243,31 @@ def summarise(name: str, rows: list[dict[str, object]]) -> str:
         per_doc = Counter(str(r.get("doc")) for r in yes).most_common()
         line += "\n  answers per document: " + ", ".join(f"{d} {n}" for d, n in per_doc)
     else:
-        line += f"\n  body paragraphs with an answer: {len(asked(rows))} of {len(article_paragraphs())}"
+        line += f"\n  body paragraphs with an answer: {len(asked(rows, layout))} of {len(article_paragraphs(layout))}"
     return line
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], layout: Layout = FIFTH) -> int:
     if argv:
         print("usage: verify.py")
         return 2
     problems: list[str] = []
     try:
-        sets = {name: check_questions(name, problems) for name in SETS}
+        sets = {name: check_questions(name, problems, layout) for name in SETS}
     except (OSError, ValueError) as error:  # a missing or unreadable file, a line that is not JSON
         print(f"problem: cannot read the set: {error}")
         return 1
     for name, rows in sets.items():
         check_counts(name, rows, problems)
-    check_repeats(sets, problems)
-    check_kb(problems)
-    left = sorted(set(range(len(article_paragraphs()))) - asked(sets["article"]))
+    check_repeats(sets, problems, layout)
+    check_kb(problems, layout)
+    left = sorted(set(range(len(article_paragraphs(layout)))) - asked(sets["article"], layout))
     if left:
         problems.append(f"article: body paragraphs without a question: {left}")
     for name, rows in sets.items():
-        print(summarise(name, rows))
-    docs = sorted(KB.glob("*.md"))
-    print(f"{KB.name}/: {len(docs)} documents, {sum(len(paragraphs(p)) for p in docs)} paragraphs")
+        print(summarise(name, rows, layout))
+    docs = sorted(layout.kb.glob("*.md"))
+    print(f"{layout.kb.name}/: {len(docs)} documents, {sum(len(paragraphs(p)) for p in docs)} paragraphs")
     for p in problems:
         print("problem:", p)
     return 1 if problems else 0

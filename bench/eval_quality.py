@@ -242,15 +242,11 @@ def heldout_sets(which: int = 1) -> list[QuestionSet]:
     The third and fourth each add a second several-document knowledge base (three other
     licences and the article).
     """
-    if which == 6:
+    if which in (5, 6):
+        folder = HELDOUT5 if which == 5 else HELDOUT6
         return [
-            QuestionSet("held-out 6 article", HELDOUT6 / "article.jsonl", ROOT / "knowledge"),
-            QuestionSet("held-out 6 several documents", HELDOUT6 / "multi.jsonl", HELDOUT6 / "kb"),
-        ]
-    if which == 5:
-        return [
-            QuestionSet("held-out 5 article", HELDOUT5 / "article.jsonl", ROOT / "knowledge"),
-            QuestionSet("held-out 5 several documents", HELDOUT5 / "multi.jsonl", HELDOUT5 / "kb"),
+            QuestionSet(f"held-out {which} article", folder / "article.jsonl", ROOT / "knowledge"),
+            QuestionSet(f"held-out {which} several documents", folder / "multi.jsonl", folder / "kb"),
         ]
     if which == 4:
         return [

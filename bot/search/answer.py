@@ -216,7 +216,9 @@ def answer_question(
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
     named = names.named(query.term_ids) if names is not None else {}
     named_docs = frozenset(named.values()) | unheld
-    coverages, informatives = _pool_coverage(index, query, pool, named)
+    # Each pool passage's document, read once: the names rule and the prior both need it.
+    pool_docs = index.positions(pool) if named_docs else None
+    coverages, informatives = _pool_coverage(index, query, pool, named, pool_docs)
     best = max((score for _, score in hits), default=0.0) or 1.0
     ranked = [
         (score / best + COVERAGE_BLEND * coverages[i], -i, ordinal, score, float(coverages[i]), int(informatives[i]))
@@ -225,9 +227,9 @@ def answer_question(
     ranked.sort(reverse=True)
     coverage, informative = (ranked[0][4], ranked[0][5]) if ranked else (0.0, 0)
     weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and informative < 2)
-    if named_docs and blend.name_prior and ranked:
+    if pool_docs is not None and blend.name_prior and ranked:
         # As on the semantic path: the named document ranks ahead, the decline above did not see it.
-        ahead = set(np.flatnonzero(np.isin(index.positions(pool), list(named_docs))).tolist())
+        ahead = set(np.flatnonzero(np.isin(pool_docs, list(named_docs))).tolist())
         ranked.sort(key=lambda r: (r[0] + blend.name_prior * (-r[1] in ahead), r[1]), reverse=True)  # r[1] is -i
     if semantic:
         assert vectors is not None and encode is not None
@@ -285,7 +287,7 @@ def _semantic(
     within: tuple[int, int] | None,
     lexically_weak: bool,
     named: Mapping[int, int],
-    named_docs: frozenset[int] = frozenset(),
+    named_docs: frozenset[int],
 ) -> tuple[bool, tuple[Result, ...]] | None:
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
@@ -318,7 +320,7 @@ def _semantic(
     lead = float(ranking[order[0]])
     shown = [int(order[0]), *(int(i) for i in order[1:top] if ranking[i] >= blend.relative * lead)]
     pool = np.array([candidates[i] for i in shown], dtype=np.int64)
-    coverages, informatives = _pool_coverage(index, query, pool, named)
+    coverages, informatives = _pool_coverage(index, query, pool, named, None if positions is None else positions[shown])
     results = tuple(
         _make_result(
             index,
@@ -424,16 +426,21 @@ def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndar
 
 
 def _pool_coverage(
-    index: Index, query: Query, pool: np.ndarray, named: Mapping[int, int] | None = None
+    index: Index,
+    query: Query,
+    pool: np.ndarray,
+    named: Mapping[int, int] | None = None,
+    docs: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Coverage and informative-word count of each pool passage, from the postings.
 
     A term is present in a passage when the passage is in the term's postings
     (``Index.lookup``), or when it names the passage's document (``bot.search.naming``).
+    ``docs`` is each pool passage's document (read here when not given).
     """
     present = {t: index.lookup(t, pool)[0] for t in query.term_ids}
     if named:
-        docs = index.positions(pool)
+        docs = index.positions(pool) if docs is None else docs
         for t, position in named.items():
             present[t] = present[t] | (docs == position)
     return _concept_coverage(query, present, len(pool))

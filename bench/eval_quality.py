@@ -8,7 +8,8 @@
     python bench/eval_quality.py --heldout 4     # the fourth (bench/data/heldout4/; since seen)
     python bench/eval_quality.py --heldout 5     # the fifth (bench/data/heldout5/), run once at the end
     python bench/eval_quality.py --heldout 6     # the sixth (bench/data/heldout6/), a second check, run once
-    python bench/eval_quality.py --squad         # two more SQuAD 2.0 articles (bench/data/squad2/), then all at once
+    python bench/eval_quality.py --squad         # two more SQuAD 2.0 articles (bench/data/squad2/; since seen)
+    python bench/eval_quality.py --squad 3       # three more (bench/data/squad3/), held out, run once at the end
     python bench/eval_quality.py --verbose       # one line per question
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
@@ -45,7 +46,7 @@ HELDOUT3 = ROOT / "bench" / "data" / "heldout3"
 HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 HELDOUT5 = ROOT / "bench" / "data" / "heldout5"
 HELDOUT6 = ROOT / "bench" / "data" / "heldout6"
-SQUAD2 = ROOT / "bench" / "data" / "squad2"
+SQUAD = {2: ROOT / "bench" / "data" / "squad2", 3: ROOT / "bench" / "data" / "squad3"}
 
 
 @dataclass(frozen=True)
@@ -269,27 +270,28 @@ def heldout_sets(which: int = 1) -> list[QuestionSet]:
     ]
 
 
-def squad_sets() -> list[QuestionSet]:
-    """Two more SQuAD 2.0 dev articles, each beside the shipped article, then every Wikipedia article at once.
+def squad_sets(which: int = 2) -> list[QuestionSet]:
+    """More SQuAD 2.0 dev articles, each beside the shipped article, then those and Normans at once.
 
-    Crowd-written like the Normans set (bench/data/squad2/README.md). The last set puts
-    the three articles (Normans when ../shared is there) and the shipped article in one
-    knowledge base, so each question's passages compete with two other encyclopaedia
-    articles.
+    Crowd-written like the Normans set (bench/data/squad2/README.md). The second folder
+    was run once and then looked at; the third is held out. The last set puts the
+    folder's articles, Normans (when ../shared is there) and the shipped article in one
+    knowledge base, so each question's passages compete with other encyclopaedia articles.
     """
-    articles = sorted((SQUAD2 / "knowledge").glob("*.md"))
+    folder = SQUAD[which]
+    tag = " (seen)" if which == 2 else ""
+    articles = sorted((folder / "knowledge").glob("*.md"))
     sets = [
-        QuestionSet(f"SQuAD {path.stem} (external)", SQUAD2 / f"{path.stem}.jsonl", knowledge_with(path))
-        for path in articles
+        QuestionSet(f"SQuAD {path.stem}{tag}", folder / f"{path.stem}.jsonl", knowledge_with(path)) for path in articles
     ]
-    files = [SQUAD2 / f"{path.stem}.jsonl" for path in articles]
+    files = [folder / f"{path.stem}.jsonl" for path in articles]
     normans = SHARED / "squad-normans"
     if normans.is_dir():
         articles.append(normans / "knowledge" / "normans.md")
         files.append(normans / "questions.jsonl")
     together = Path(tempfile.mkdtemp(prefix="eval-squad-")) / "together.jsonl"
     together.write_text("".join(f.read_text("utf-8") for f in files), "utf-8")
-    name = f"SQuAD, {len(articles)} articles in one knowledge base"
+    name = f"SQuAD{tag}, {len(articles)} articles in one knowledge base"
     sets.append(QuestionSet(name, together, knowledge_with(*articles)))
     return sets
 
@@ -380,7 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--heldout", type=int, nargs="?", const=1, choices=(1, 2, 3, 4, 5, 6), help="run held-out set 1 to 6 instead"
     )
-    parser.add_argument("--squad", action="store_true", help="the SQuAD 2.0 articles of bench/data/squad2/")
+    parser.add_argument(
+        "--squad", type=int, nargs="?", const=2, choices=(2, 3), help="the SQuAD 2.0 articles of bench/data/squad2 or 3"
+    )
     parser.add_argument("--grid", action="store_true", help="blend sensitivity on the tuning sets")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -388,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.grid:
         grid(layer)
         return 0
-    sets = squad_sets() if args.squad else heldout_sets(args.heldout) if args.heldout else default_sets()
+    sets = squad_sets(args.squad) if args.squad else heldout_sets(args.heldout) if args.heldout else default_sets()
     sets += [QuestionSet(p.stem, p, ROOT / "knowledge") for p in args.questions or []]
     built: dict[Path, tuple[Snapshot, Snapshot]] = {}
     for qs in sets:

@@ -1,6 +1,7 @@
 """Turn articles of SQuAD 2.0's dev file into our knowledge format and question files.
 
     python bench/data/squad2/convert.py dev-v2.0.json Rhine Computational_complexity_theory
+    python bench/data/squad2/convert.py --out bench/data/squad3 dev-v2.0.json Southern_California ...
 
 Writes ``knowledge/<slug>.md`` (the article's SQuAD paragraphs in order, one paragraph
 each, under the same front matter as ``../shared/eval/squad-normans``) and
@@ -12,6 +13,7 @@ spans, deduplicated in order; unanswerable questions have none.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 
 def slug(title: str) -> str:
     """The knowledge file's name (and so its document id) for a Wikipedia title."""
-    return title.lower().replace("_", "-")
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
 def front_matter(title: str) -> str:
@@ -60,15 +62,18 @@ def convert(article: dict, out: Path) -> tuple[int, int, int]:
 
 
 def main(argv: list[str]) -> int:
+    out = HERE
+    if argv[:1] == ["--out"] and len(argv) > 1:
+        out, argv = Path(argv[1]), argv[2:]
     if len(argv) < 2:
-        print("usage: convert.py DEV_JSON TITLE [TITLE ...]", file=sys.stderr)
+        print("usage: convert.py [--out FOLDER] DEV_JSON TITLE [TITLE ...]", file=sys.stderr)
         return 2
     data = {a["title"]: a for a in json.loads(Path(argv[0]).read_text("utf-8"))["data"]}
     for title in argv[1:]:
         if title not in data:
             print(f"{argv[0]}: no article titled {title!r}", file=sys.stderr)
             return 1
-        paragraphs, questions, unanswerable = convert(data[title], HERE)
+        paragraphs, questions, unanswerable = convert(data[title], out)
         print(f"{slug(title)}: {paragraphs} paragraphs, {questions} questions, {unanswerable} unanswerable")
     return 0
 

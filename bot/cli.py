@@ -533,6 +533,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             }
             for r in answer.results
         ],
+        "absent": answer.absent or None,
         "elapsed_ms": round(answer.elapsed_ms, 3),
     }
 
@@ -550,6 +551,10 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
         print(json.dumps(answer_json(answer), ensure_ascii=False), file=out)
         return
     if not answer.answered:
+        if answer.absent:
+            lists = "'python -m bot sources' lists them"
+            print(f"The knowledge base has no document called {answer.absent!r}; {lists}.", file=out)
+            return
         print(_MESSAGES[answer.status], file=out)
         return
     bold = out.isatty()

@@ -235,6 +235,9 @@ def _declined(answer: Answer, documents: Sequence[Document], ephemeral: bool) ->
     if answer.status is Status.UNKNOWN_DOCUMENT:
         return render_notice("Unknown document", "I don't know that document. `/sources` lists them.", ephemeral=True)
     text = "I couldn't find that in the knowledge base, so I won't guess."
+    if answer.absent:
+        name = escape_markdown(_shorten_plain(answer.absent, 100))
+        text = f"I have no document called “{name}”, so I won't quote another one in its place."
     if documents:
         text += "\n\nWhat I can quote from:\n" + _source_lines(documents)
     return render_notice("Not in the knowledge base", text, ephemeral=ephemeral)

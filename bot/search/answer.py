@@ -22,7 +22,7 @@ from bot.knowledge.passages import Passage
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
 from bot.search.lexicon import FRAMING
-from bot.search.naming import Names, document_names, name_words, unglued, without_name_meaning
+from bot.search.naming import Names, absent_name, document_names, name_words, unglued, without_name_meaning
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer
@@ -151,6 +151,7 @@ class Answer:
     elapsed_ms: float
     coverage: float = 0.0
     summary: bool = False  # the question asked for the document as a whole; results are its summary
+    absent: str = ""  # declined because it names a document the knowledge base lacks ("mit license")
 
     @property
     def answered(self) -> bool:
@@ -179,15 +180,19 @@ def answer_question(
     ``question_vector`` is ``meaning_text(cleaned question)`` already encoded (the caller may
     need it too).
     ``decline=False`` shows the best passages even when the rule would decline (for
-    measuring ranking apart from declining).
+    measuring ranking apart from declining). A question naming a document of the kind the
+    knowledge base holds but not one it has ("the MIT license" among three other licences)
+    is declined with ``absent`` set, rather than answered from the nearest other document.
     """
     started = time.perf_counter()
     top = max(1, min(MAX_RESULTS, top))
     blend = blend or Blend()
 
-    def done(status: Status, cleaned: str = "", results: tuple[Result, ...] = (), coverage: float = 0.0) -> Answer:
+    def done(
+        status: Status, cleaned: str = "", results: tuple[Result, ...] = (), coverage: float = 0.0, absent: str = ""
+    ) -> Answer:
         elapsed = (time.perf_counter() - started) * 1000
-        return Answer(question, cleaned, status, results, elapsed, coverage)
+        return Answer(question, cleaned, status, results, elapsed, coverage, absent=absent)
 
     if len(question) > MAX_RAW_CHARS:
         return done(Status.TOO_LONG)
@@ -207,6 +212,11 @@ def answer_question(
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
+    if decline and within is None and names is not None:
+        # Asked about the MIT licence, the nearest answer is another licence's clause.
+        absent = absent_name(asked, query, analyzer, names)
+        if absent:
+            return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
     semantic = vectors is not None and encode is not None
     if not hits and not semantic:

@@ -17,15 +17,18 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
 from bot.search.index import Index
-from bot.search.query import Query
-from bot.search.tokenizer import Analyzer
+from bot.search.lexicon import english_frequency
+from bot.search.query import Match, Query
+from bot.search.spelling import spelling_variants
+from bot.search.tokenizer import Analyzer, Word
 from bot.search.vectors import Encode
 
-__all__ = ["Names", "document_names", "name_words", "unglued", "without_name_meaning"]
+__all__ = ["Names", "absent_name", "document_names", "name_words", "unglued", "without_name_meaning"]
 
 # A numeral ("3" of "GPL-3", "2.0") names nothing by itself: "section 3" is not GPL-3.
 _NUMERAL = re.compile(r"^[\d.]+$")
@@ -43,6 +46,7 @@ class Names:
     terms: Mapping[int, int]
     words: frozenset[str] = frozenset()
     unheld: Mapping[str, int] = field(default_factory=dict)  # id words no text holds ("lgpl")
+    kinds: frozenset[str] = frozenset()  # title terms of several documents ("licens"): what they are
 
     def named(self, term_ids: frozenset[int]) -> dict[int, int]:
         """The question's name terms and the document each names."""
@@ -106,10 +110,48 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         inside = int(np.count_nonzero((postings >= lo) & (postings < hi)))
         if inside * 2 >= len(postings) or (inside == 0 and term in from_id):
             terms[term_id] = position
-    found = Names(terms, frozenset(index.terms[t] for t in terms) | frozenset(unheld), unheld)
+    kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
+    found = Names(terms, frozenset(index.terms[t] for t in terms) | frozenset(unheld), unheld, kinds)
     with _lock:
         _cache[index] = found
     return found
+
+
+def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names) -> str:
+    """The words of ``text`` naming a document of a kind the knowledge base holds, but not held.
+
+    "does the mit license require attribution", asked of three other licences, gets the
+    clause that reads most like an answer (Apache's attribution notices): true of Apache,
+    not what was asked. A word right before a kind word of the titles ("license" in three
+    licence titles) names which one is meant; when that word is in no text, no title and
+    no spelling of either, and is not an English word (so "my closed license" and "the
+    hacked version" describe rather than name), it names a document we don't have. Returns
+    the words as typed ("mit license"), or "" when the question names none.
+    """
+    if not names.kinds:
+        return ""
+    concepts = {c.surface: c for c in query.concepts}
+    if not any(c.match is Match.MISSING for c in concepts.values()):
+        return ""
+    english = english_frequency()
+    for word, following in pairwise(analyzer.words(text)):
+        concept = concepts.get(word.base)
+        if (
+            concept is not None
+            and concept.match is Match.MISSING
+            and word.base not in english
+            and word.base not in names.unheld
+            and any(ch.isalpha() for ch in word.base)
+            and _is_kind(following, analyzer, names)
+        ):
+            return text[word.start : following.end]
+    return ""
+
+
+def _is_kind(word: Word, analyzer: Analyzer, names: Names) -> bool:
+    """True when ``word`` is a kind word of the titles, in either spelling ("licence", "license")."""
+    spellings = {*word.terms[:1], *(analyzer.term(v) for v in spelling_variants(word.base))}
+    return bool(spellings & names.kinds)
 
 
 def name_words(text: str, analyzer: Analyzer, names: Names) -> str:

@@ -233,6 +233,7 @@ class Snapshot:
             encode is not None
             and vector is not None
             and answer.status is Status.NOT_FOUND
+            and not answer.absent
             and summary_likeness(vector if meant == cleaned else encode([cleaned])[0], encode) >= SUMMARY_LIKENESS
         ):
             return self._summary_answer(question, cleaned, top=top, doc_id=doc_id)

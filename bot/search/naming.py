@@ -17,7 +17,6 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 
@@ -32,6 +31,8 @@ __all__ = ["Names", "absent_name", "document_names", "name_words", "unglued", "w
 
 # A numeral ("3" of "GPL-3", "2.0") names nothing by itself: "section 3" is not GPL-3.
 _NUMERAL = re.compile(r"^[\d.]+$")
+# Closed-class words that open a noun phrase (grammar, not topic): a name may follow them.
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "our", "your", "their", "its"})
 # A name with its version glued on, as people type it: "gplv3", "gpl3", "mpl2".
 _GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
 
@@ -131,14 +132,18 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names) -> st
     if not names.kinds:
         return ""
     concepts = {c.surface: c for c in query.concepts}
-    if not any(c.match is Match.MISSING for c in concepts.values()):
-        return ""
     english = english_frequency()
-    for word, following in pairwise(analyzer.words(text)):
+    words = list(analyzer.words(text))
+    for previous, word, following in zip([None, *words], words, words[1:], strict=False):
         concept = concepts.get(word.base)
+        if concept is None:
+            # Read as a misspelt function word ("isc" for "is"), unless a determiner
+            # already stands before it: "the isc license" has its function word.
+            unknown = bool(word.terms) and previous is not None and previous.base in _DETERMINERS
+        else:
+            unknown = concept.match is Match.MISSING
         if (
-            concept is not None
-            and concept.match is Match.MISSING
+            unknown
             and word.base not in english
             and word.base not in names.unheld
             and any(ch.isalpha() for ch in word.base)

@@ -42,6 +42,7 @@ def test_a_licence_the_knowledge_base_lacks_is_declined_by_name(licences):
     for question, name in (
         ("can i sell copies under the zorblax licence", "zorblax licence"),
         ("Does the ZXQ License let me sell copies?", "ZXQ License"),  # the other spelling, as typed
+        ("can i sell copies under the isc licence", "isc licence"),  # "isc" is one letter from "is"
     ):
         # Read for its words alone, the question is another licence's clause.
         assert ask(licences, question, decline=False).results[0].quote.text.startswith("You may")
@@ -54,6 +55,7 @@ def test_names_it_holds_describing_words_and_typos_are_still_answered(licences):
         "can i sell copies under the widget licence",
         "under my own closed licence can i sell copies",  # an English word describes, it doesn't name
         "can i sell copies under the widgte licence",  # a typo of a name it holds
+        "wich licence lets me sell copies",  # a typo of a function word, not a name
     ):
         answer = ask(licences, question)
         assert answer.answered and not answer.absent, question

@@ -58,6 +58,8 @@ _INFORMATIVE = 1.0
 # Passages re-ranked by blending BM25 with coverage: how many are considered, and how much
 # coverage (0-1) counts against BM25 scaled so the best passage scores 1.
 _POOL = 20
+# A lexical ranking entry: (rank key, -pool position, passage ordinal, BM25, coverage, informative words).
+_Ranked = tuple[float, int, int, float, float, int]
 COVERAGE_BLEND = 0.75
 
 
@@ -87,7 +89,11 @@ class Blend:
     opens on a pronoun or demonstrative ("These values…", "This is supplemented…") is
     shown with the sentence before it, which holds what the word stands for and often the
     answer itself. With ``unframe``, the question's meaning is read without its framing
-    words ("according to the article", "the author says"). Chosen on the tuning sets
+    words ("according to the article", "the author says"). With ``labels``, a passage that
+    only names what follows (a heading line such as "2.3. Limitations on Grant Scope", or
+    a definition's term "1.5. "Incompatible With Secondary Licenses" means") stands for the
+    passage after it: it matches the question's words, but the clause it names is what
+    answers. Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -106,6 +112,7 @@ class Blend:
     name_prior: float = 0.3
     anaphora: bool = True
     unframe: bool = True
+    labels: bool = True
 
 
 class Status(Enum):
@@ -241,6 +248,8 @@ def answer_question(
         # As on the semantic path: the named document ranks ahead, the decline above did not see it.
         ahead = set(np.flatnonzero(np.isin(pool_docs, list(named_docs))).tolist())
         ranked.sort(key=lambda r: (r[0] + blend.name_prior * (-r[1] in ahead), r[1]), reverse=True)  # r[1] is -i
+    if blend.labels:
+        ranked = _labels_to_followers(ranked, index)
     if semantic:
         assert vectors is not None and encode is not None
         vector = question_vector if question_vector is not None else encode([_meant(asked, blend)])[0]
@@ -309,6 +318,8 @@ def _semantic(
     nearest = vectors.nearest(question, blend.pool, within)
     bm25 = dict(hits)
     candidates = list(dict.fromkeys([*bm25, *nearest.tolist()]))
+    followers = _followers(index, candidates) if blend.labels else {}
+    candidates = list(dict.fromkeys([*candidates, *followers.values()]))
     if not candidates or not all(vectors.has(o) for o in candidates):
         return None
     # Each candidate's document, read once: the names rule and the prior both need it.
@@ -323,6 +334,12 @@ def _semantic(
     ranking = totals
     if positions is not None and blend.name_prior:
         ranking = totals + blend.name_prior * np.isin(positions, list(named_docs))
+    if followers:
+        at = {ordinal: k for k, ordinal in enumerate(candidates)}
+        ranking = ranking.copy()
+        for label, follower in followers.items():
+            ranking[at[follower]] = max(ranking[at[follower]], ranking[at[label]])
+            ranking[at[label]] = -np.inf
     order = np.argsort(-ranking, kind="stable")
     first = float(totals.max())  # the decline is the one the evidence alone would make
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
@@ -345,6 +362,50 @@ def _semantic(
         for k, i in enumerate(shown)
     )
     return declined, results
+
+
+# A text that ends a statement: sentence punctuation, or a closing quote or bracket after it.
+_STATEMENT_END = re.compile(r"[.!?;:\"”’')\]]\s*$")
+_LABEL_WORDS = 12
+
+
+def is_label(passage: Passage) -> bool:
+    """True for a passage that only names what follows: a few words and no sentence end.
+
+    Documents converted from plain text (licences) keep their headings and definition
+    terms as paragraphs of their own; Markdown headings never become passages.
+    """
+    text = passage.text
+    return not passage.is_about and len(text.split()) <= _LABEL_WORDS and not _STATEMENT_END.search(text)
+
+
+def _follower(index: Index, ordinal: int) -> int | None:
+    """The passage a label names: the next one of its document, unless that is a label too."""
+    passages = index.passages
+    label, after = passages[ordinal], ordinal + 1
+    if after >= len(passages) or not is_label(label):
+        return None
+    follower = passages[after]
+    if follower.doc_id != label.doc_id or follower.is_about or is_label(follower):
+        return None
+    return after
+
+
+def _followers(index: Index, ordinals: list[int]) -> dict[int, int]:
+    """Each label among ``ordinals`` -> the passage it stands for."""
+    found = {o: _follower(index, o) for o in ordinals}
+    return {o: f for o, f in found.items() if f is not None}
+
+
+def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
+    """The lexical ranking with each label replaced by the passage it names, at the better place."""
+    kept: dict[int, _Ranked] = {}
+    for entry in ranked:
+        follower = _follower(index, entry[2])
+        ordinal = entry[2] if follower is None else follower
+        if ordinal not in kept:
+            kept[ordinal] = entry if follower is None else (*entry[:2], follower, *entry[3:])
+    return list(kept.values())
 
 
 # Closed-class words that open a sentence leaning on the one before (grammar, not topic).

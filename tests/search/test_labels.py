@@ -1,0 +1,71 @@
+"""A heading line or a definition's term, kept as a paragraph of its own, stands for the clause it names."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.search.answer import answer_question, is_label
+from bot.serving.snapshot import Snapshot, build_snapshot
+from tests.conftest import attach_vectors, front_matter, make_kb
+
+# As licences converted from plain text have it: each heading is a paragraph.
+TERMS = front_matter(title="Widget Public Licence", author="Widget Foundation") + (
+    "2.3. Limitations on Grant Scope\n\n"
+    "The licences granted in this Section are the only rights granted; no patent rights are implied.\n\n"
+    '1.5. "Secondary Licence" means\n\n'
+    "either the Widget General Licence or the Widget Lesser Licence, version 2 or later.\n\n"
+    "The Program is provided without warranty of any kind.\n"
+)
+OTHER = front_matter(title="Gadget Terms", author="Gadget Foundation") + (
+    "You may not sell copies of the Library without written permission.\n\n"
+    "These terms are governed by the laws of the place where the author lives.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    folder = make_kb(tmp_path_factory.mktemp("kb"), {"widget.md": TERMS, "gadget.md": OTHER})
+    return build_snapshot(Path(folder))
+
+
+QUESTIONS = {
+    "is the grant scope limited": "only rights granted",
+    "what counts as a secondary licence": "Widget General Licence",
+}
+
+
+LABELS = (
+    "2.3. Limitations on Grant Scope",
+    "Limitations on Grant Scope",
+    '1.5. "Secondary Licence" means',
+    '"Secondary Licence" means',
+)
+
+
+def test_labels_are_short_lines_without_a_sentence_end(snapshot):
+    labels = {p.text for p in snapshot.index.passages if is_label(p)}
+    assert labels == {"2.3. Limitations on Grant Scope", '1.5. "Secondary Licence" means'}
+
+
+def _first(snapshot: Snapshot, question: str) -> str:
+    answer = answer_question(question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend)
+    assert answer.answered, question
+    return answer.results[0].quote.text
+
+
+def test_by_words_the_clause_is_shown_where_its_label_ranks(snapshot):
+    unlabelled = replace(snapshot, blend=replace(snapshot.blend, labels=False))
+    for question, answer in QUESTIONS.items():
+        assert _first(unlabelled, question) in LABELS  # the label's words match the question best
+        assert answer in _first(snapshot, question)
+
+
+def test_by_meaning_the_clause_is_shown_where_its_label_ranks(snapshot, tmp_path_factory):
+    semantic = attach_vectors(snapshot, tmp_path_factory.mktemp("vectors"))
+    unlabelled = replace(semantic, blend=replace(semantic.blend, labels=False))
+    for question, answer in QUESTIONS.items():
+        assert unlabelled.ask(question).results[0].quote.text in LABELS
+        assert answer in semantic.ask(question).results[0].quote.text

@@ -10,8 +10,10 @@ not comparable from one question or knowledge base to the next.
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Mapping
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -367,6 +369,7 @@ def _semantic(
 # A text that ends a statement: sentence punctuation, or a closing quote or bracket after it.
 _STATEMENT_END = re.compile(r"[.!?;:\"”’')\]]\s*$")
 _LABEL_WORDS = 12
+_LABEL_CHARS = 200  # room for a label of 12 words; a longer passage is not read as one
 
 
 def is_label(passage: Passage) -> bool:
@@ -375,33 +378,54 @@ def is_label(passage: Passage) -> bool:
     Documents converted from plain text (licences) keep their headings and definition
     terms as paragraphs of their own; Markdown headings never become passages.
     """
-    text = passage.text
-    return not passage.is_about and len(text.split()) <= _LABEL_WORDS and not _STATEMENT_END.search(text)
+    return not passage.is_about and _label_text(passage.text)
 
 
-def _follower(index: Index, ordinal: int) -> int | None:
-    """The passage a label names: the next one of its document, unless that is a label too."""
-    passages = index.passages
-    label, after = passages[ordinal], ordinal + 1
-    if after >= len(passages) or not is_label(label):
-        return None
-    follower = passages[after]
-    if follower.doc_id != label.doc_id or follower.is_about or is_label(follower):
-        return None
-    return after
+def _label_text(text: str) -> bool:
+    return len(text) <= _LABEL_CHARS and len(text.split()) <= _LABEL_WORDS and not _STATEMENT_END.search(text)
 
 
-def _followers(index: Index, ordinals: list[int]) -> dict[int, int]:
-    """Each label among ``ordinals`` -> the passage it stands for."""
-    found = {o: _follower(index, o) for o in ordinals}
-    return {o: f for o, f in found.items() if f is not None}
+_label_masks: weakref.WeakKeyDictionary[Index, np.ndarray] = weakref.WeakKeyDictionary()
+_label_lock = threading.Lock()
+
+
+def _label_mask(index: Index) -> np.ndarray:
+    """Which passages of ``index`` are labels, found once per index from the short passages' text."""
+    with _label_lock:
+        mask = _label_masks.get(index)
+    if mask is not None:
+        return mask
+    mask = np.zeros(len(index.passages), dtype=bool)
+    for d, (document, layout) in enumerate(zip(index.documents, index.layouts, strict=True)):
+        starts, ends = layout.starts, layout.ends
+        short = np.flatnonzero((ends - starts <= _LABEL_CHARS) & (layout.paragraphs > 0))
+        body, first = document.body, int(index.first[d])
+        for j in short.tolist():
+            mask[first + j] = _label_text(body[int(starts[j]) : int(ends[j])])
+    mask.setflags(write=False)
+    with _label_lock:
+        _label_masks[index] = mask
+    return mask
+
+
+def _followers(index: Index, ordinals: Sequence[int]) -> dict[int, int]:
+    """Each label among ``ordinals`` -> the passage it names: the next one of its document, not a label too."""
+    mask = _label_mask(index)
+    labels = [o for o in ordinals if mask[o]]
+    if not labels:
+        return {}
+    ends = index.first[index.positions(np.array(labels, dtype=np.int64)) + 1]
+    return {o: o + 1 for o, end in zip(labels, ends.tolist(), strict=True) if o + 1 < end and not mask[o + 1]}
 
 
 def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
     """The lexical ranking with each label replaced by the passage it names, at the better place."""
+    followers = _followers(index, [entry[2] for entry in ranked])
+    if not followers:
+        return ranked
     kept: dict[int, _Ranked] = {}
     for entry in ranked:
-        follower = _follower(index, entry[2])
+        follower = followers.get(entry[2])
         ordinal = entry[2] if follower is None else follower
         if ordinal not in kept:
             kept[ordinal] = entry if follower is None else (*entry[:2], follower, *entry[3:])

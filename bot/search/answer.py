@@ -223,7 +223,7 @@ def answer_question(
         return done(Status.EMPTY, cleaned)
     if decline and within is None and names is not None:
         # Asked about the MIT licence, the nearest answer is another licence's clause.
-        absent = absent_name(asked, query, analyzer, names)
+        absent = absent_name(asked, query, analyzer, names, index)
         if absent:
             return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)

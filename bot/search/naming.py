@@ -118,7 +118,7 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     return found
 
 
-def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names) -> str:
+def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index: Index) -> str:
     """The words of ``text`` naming a document of a kind the knowledge base holds, but not held.
 
     "does the mit license require attribution", asked of three other licences, gets the
@@ -127,7 +127,9 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names) -> st
     licence titles) names which one is meant; when that word is in no text, no title and
     no spelling of either, and is not an English word (so "my closed license" and "the
     hacked version" describe rather than name), it names a document we don't have. Returns
-    the words as typed ("mit license"), or "" when the question names none.
+    the words as typed ("mit license"), or "" when the question names none. A hyphenated
+    word names one when neither it nor any part of it is in the texts ("by-sa license",
+    but not "open-source license").
     """
     if not names.kinds:
         return ""
@@ -136,7 +138,10 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names) -> st
     words = list(analyzer.words(text))
     for previous, word, following in zip([None, *words], words, words[1:], strict=False):
         concept = concepts.get(word.base)
-        if concept is None:
+        if len(word.terms) > 1:
+            # Hyphenated ("by-sa"): the question reads its parts, each too short to be a concept.
+            unknown = not any(t in index.vocab or t in names.unheld or t in names.words for t in word.terms)
+        elif concept is None:
             # Read as a misspelt function word ("isc" for "is"), unless a determiner
             # already stands before it: "the isc license" has its function word.
             unknown = bool(word.terms) and previous is not None and previous.base in _DETERMINERS

@@ -43,6 +43,7 @@ def test_a_licence_the_knowledge_base_lacks_is_declined_by_name(licences):
         ("can i sell copies under the zorblax licence", "zorblax licence"),
         ("Does the ZXQ License let me sell copies?", "ZXQ License"),  # the other spelling, as typed
         ("can i sell copies under the isc licence", "isc licence"),  # "isc" is one letter from "is"
+        ("can i sell copies under the cc-by licence", "cc-by licence"),  # read as parts, each too short
     ):
         # Read for its words alone, the question is another licence's clause.
         assert ask(licences, question, decline=False).results[0].quote.text.startswith("You may")
@@ -56,6 +57,8 @@ def test_names_it_holds_describing_words_and_typos_are_still_answered(licences):
         "under my own closed licence can i sell copies",  # an English word describes, it doesn't name
         "can i sell copies under the widgte licence",  # a typo of a name it holds
         "wich licence lets me sell copies",  # a typo of a function word, not a name
+        "can i sell copies under the wpl-2 licence",  # a name it holds, with its version
+        "can i sell copies under a fee-charging licence",  # hyphenated, and "fee" is in the texts
     ):
         answer = ask(licences, question)
         assert answer.answered and not answer.absent, question

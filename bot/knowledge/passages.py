@@ -24,12 +24,14 @@ from bot.knowledge.text import Span, sentence_bounds, trim
 
 __all__ = [
     "FIELD_LABELS",
+    "LABEL_CHARS",
     "MAX_PASSAGE_CHARS",
     "MAX_PASSAGE_SENTENCES",
     "Layout",
     "Passage",
     "about_labels",
     "about_text",
+    "is_label_text",
     "layout_document",
     "passage_at",
     "split_passages",
@@ -37,6 +39,10 @@ __all__ = [
 
 MAX_PASSAGE_SENTENCES = 12
 MAX_PASSAGE_CHARS = 2400
+# A text that ends a statement: sentence punctuation, or a closing quote or bracket after it.
+_STATEMENT_END = re.compile(r"[.!?;:\"”’')\]]\s*$")
+LABEL_WORDS = 12
+LABEL_CHARS = 200  # room for a label of 12 words; a longer passage is not read as one
 
 # Words people use for a front-matter field when they ask about the document itself. Kept
 # short: they count towards the about passage's BM25 length.
@@ -205,6 +211,16 @@ def layout_document(document: Document) -> Layout:
         heading_ids=ints(heading_ids),
         headings=tuple(headings),
     )
+
+
+def is_label_text(text: str) -> bool:
+    """True for a body paragraph that only names what follows: a few words and no sentence end.
+
+    Documents converted from plain text (licences) keep their headings ("2.3. Limitations
+    on Grant Scope") and definition terms ('1.5. "…" means') as paragraphs of their own;
+    Markdown headings never become passages.
+    """
+    return len(text) <= LABEL_CHARS and len(text.split()) <= LABEL_WORDS and not _STATEMENT_END.search(text)
 
 
 def passage_at(document: Document, layout: Layout, i: int, about: tuple[str, tuple[str, ...]] | None = None) -> Passage:

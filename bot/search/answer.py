@@ -10,9 +10,7 @@ not comparable from one question or knowledge base to the next.
 from __future__ import annotations
 
 import re
-import threading
 import time
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -20,7 +18,7 @@ from enum import Enum
 import numpy as np
 
 from bot.knowledge.documents import Document
-from bot.knowledge.passages import Passage
+from bot.knowledge.passages import Passage, is_label_text
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
 from bot.search.lexicon import FRAMING
@@ -366,51 +364,14 @@ def _semantic(
     return declined, results
 
 
-# A text that ends a statement: sentence punctuation, or a closing quote or bracket after it.
-_STATEMENT_END = re.compile(r"[.!?;:\"”’')\]]\s*$")
-_LABEL_WORDS = 12
-_LABEL_CHARS = 200  # room for a label of 12 words; a longer passage is not read as one
-
-
 def is_label(passage: Passage) -> bool:
-    """True for a passage that only names what follows: a few words and no sentence end.
-
-    Documents converted from plain text (licences) keep their headings and definition
-    terms as paragraphs of their own; Markdown headings never become passages.
-    """
-    return not passage.is_about and _label_text(passage.text)
-
-
-def _label_text(text: str) -> bool:
-    return len(text) <= _LABEL_CHARS and len(text.split()) <= _LABEL_WORDS and not _STATEMENT_END.search(text)
-
-
-_label_masks: weakref.WeakKeyDictionary[Index, np.ndarray] = weakref.WeakKeyDictionary()
-_label_lock = threading.Lock()
-
-
-def _label_mask(index: Index) -> np.ndarray:
-    """Which passages of ``index`` are labels, found once per index from the short passages' text."""
-    with _label_lock:
-        mask = _label_masks.get(index)
-    if mask is not None:
-        return mask
-    mask = np.zeros(len(index.passages), dtype=bool)
-    for d, (document, layout) in enumerate(zip(index.documents, index.layouts, strict=True)):
-        starts, ends = layout.starts, layout.ends
-        short = np.flatnonzero((ends - starts <= _LABEL_CHARS) & (layout.paragraphs > 0))
-        body, first = document.body, int(index.first[d])
-        for j in short.tolist():
-            mask[first + j] = _label_text(body[int(starts[j]) : int(ends[j])])
-    mask.setflags(write=False)
-    with _label_lock:
-        _label_masks[index] = mask
-    return mask
+    """True for a passage that only names what follows (``is_label_text``), never the front matter."""
+    return not passage.is_about and is_label_text(passage.text)
 
 
 def _followers(index: Index, ordinals: Sequence[int]) -> dict[int, int]:
     """Each label among ``ordinals`` -> the passage it names: the next one of its document, not a label too."""
-    mask = _label_mask(index)
+    mask = index.labels
     labels = [o for o in ordinals if mask[o]]
     if not labels:
         return {}

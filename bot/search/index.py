@@ -25,7 +25,16 @@ import numpy as np
 import rank_bm25
 
 from bot.knowledge.documents import Document
-from bot.knowledge.passages import Layout, Passage, about_labels, about_text, layout_document, passage_at
+from bot.knowledge.passages import (
+    LABEL_CHARS,
+    Layout,
+    Passage,
+    about_labels,
+    about_text,
+    is_label_text,
+    layout_document,
+    passage_at,
+)
 from bot.search.tokenizer import Analyzer
 
 __all__ = [
@@ -223,6 +232,19 @@ class Index:
     def by_id(self) -> dict[str, Document]:
         """Documents by id."""
         return {d.doc_id: d for d in self.documents}
+
+    @functools.cached_property
+    def labels(self) -> np.ndarray:
+        """Which passages only name what follows (``is_label_text``), read from the short ones' text."""
+        mask = np.zeros(int(self.first[-1]) if len(self.first) else 0, dtype=bool)
+        for d, (document, layout) in enumerate(zip(self.documents, self.layouts, strict=True)):
+            starts, ends = layout.starts, layout.ends
+            short = np.flatnonzero((ends - starts <= LABEL_CHARS) & (layout.paragraphs > 0))
+            body, first = document.body, int(self.first[d])
+            for j in short.tolist():
+                mask[first + j] = is_label_text(body[int(starts[j]) : int(ends[j])])
+        mask.setflags(write=False)
+        return mask
 
     @classmethod
     def build(

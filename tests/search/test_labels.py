@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.answer import _label_mask, answer_question, is_label
+from bot.search.answer import answer_question, is_label
 from bot.serving.snapshot import Snapshot, build_snapshot
 from tests.conftest import attach_vectors, front_matter, make_kb
 
@@ -49,7 +49,7 @@ def test_labels_are_short_lines_without_a_sentence_end(snapshot):
     labels = {p.text for p in snapshot.index.passages if is_label(p)}
     assert labels == {"2.3. Limitations on Grant Scope", '1.5. "Secondary Licence" means'}
     # The per-index mask the ranking reads, built from the text without passage objects, agrees.
-    assert [bool(m) for m in _label_mask(snapshot.index)] == [is_label(p) for p in snapshot.index.passages]
+    assert [bool(m) for m in snapshot.index.labels] == [is_label(p) for p in snapshot.index.passages]
 
 
 def _first(snapshot: Snapshot, question: str) -> str:

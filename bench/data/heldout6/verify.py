@@ -13,36 +13,17 @@ letters and earlier sets.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 
+from later_heldout import checker  # noqa: E402
 
-def _fifth_set_checker() -> ModuleType:
-    """heldout5's verify.py, whose rules, counts and format this set keeps."""
-    spec = importlib.util.spec_from_file_location("heldout5_verify", HERE.parent / "heldout5" / "verify.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-_fifth = _fifth_set_checker()
-SIXTH = _fifth.Layout(HERE, {"article": "g", "multi": "h"}, ("heldout", "heldout2", "heldout3", "heldout4", "heldout5"))
-
-
-def load_questions(name: str) -> list[dict[str, object]]:
-    """One question set (``article`` or ``multi``) as a list of dicts."""
-    return _fifth.load_questions(name, SIXTH)
-
-
-def main(argv: list[str]) -> int:
-    return _fifth.main(argv, SIXTH)
-
+load_questions, main = checker(
+    HERE, {"article": "g", "multi": "h"}, ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

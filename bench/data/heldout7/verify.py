@@ -13,39 +13,19 @@ with this set's folder, id letters, earlier sets and counts.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from later_heldout import checker  # noqa: E402
+
 EARLIER = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 # (answerable easy, answerable hard, unanswerable on topic, off topic), as the README states.
 COUNTS = {"article": (20, 25, 5, 5), "multi": (20, 30, 6, 8)}
 
-
-def _fifth_set_checker() -> ModuleType:
-    """heldout5's verify.py, whose rules and format this set keeps."""
-    spec = importlib.util.spec_from_file_location("heldout5_verify", HERE.parent / "heldout5" / "verify.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-_fifth = _fifth_set_checker()
-SEVENTH = _fifth.Layout(HERE, {"article": "i", "multi": "j"}, EARLIER, COUNTS)
-
-
-def load_questions(name: str) -> list[dict[str, object]]:
-    """One question set (``article`` or ``multi``) as a list of dicts."""
-    return _fifth.load_questions(name, SEVENTH)
-
-
-def main(argv: list[str]) -> int:
-    return _fifth.main(argv, SEVENTH)
-
+load_questions, main = checker(HERE, {"article": "i", "multi": "j"}, EARLIER, COUNTS)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

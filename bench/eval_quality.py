@@ -48,12 +48,9 @@ HELDOUT = ROOT / "bench" / "data" / "heldout"
 HELDOUT2 = ROOT / "bench" / "data" / "heldout2"
 HELDOUT3 = ROOT / "bench" / "data" / "heldout3"
 HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
-HELDOUT5 = ROOT / "bench" / "data" / "heldout5"
-HELDOUT6 = ROOT / "bench" / "data" / "heldout6"
-HELDOUT7 = ROOT / "bench" / "data" / "heldout7"
-HELDOUT8 = ROOT / "bench" / "data" / "heldout8"
-HELDOUT9 = ROOT / "bench" / "data" / "heldout9"
-HELDOUT10 = ROOT / "bench" / "data" / "heldout10"
+# The newest held-out set (the ones before it are seen); from heldout5 on, each is
+# bench/data/heldout<N>/ with article.jsonl and multi.jsonl over its kb/.
+LATEST_HELDOUT = 10
 SQUAD = {2: ROOT / "bench" / "data" / "squad2", 3: ROOT / "bench" / "data" / "squad3"}
 
 
@@ -253,9 +250,9 @@ def heldout_sets(which: int = 1) -> list[QuestionSet]:
     The third and fourth each add a second several-document knowledge base (three other
     licences and the article).
     """
-    if which in (5, 6, 7, 8, 9, 10):
-        folder = {5: HELDOUT5, 6: HELDOUT6, 7: HELDOUT7, 8: HELDOUT8, 9: HELDOUT9, 10: HELDOUT10}[which]
-        tag = "" if which == 10 else " (seen)"
+    if which >= 5:
+        folder = ROOT / "bench" / "data" / f"heldout{which}"
+        tag = "" if which == LATEST_HELDOUT else " (seen)"
         return [
             QuestionSet(f"held-out {which}{tag} article", folder / "article.jsonl", ROOT / "knowledge"),
             QuestionSet(f"held-out {which}{tag} several documents", folder / "multi.jsonl", folder / "kb"),
@@ -389,7 +386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=Path, action="append", help="extra question files (shipped knowledge)")
     parser.add_argument(
-        "--heldout", type=int, nargs="?", const=1, choices=range(1, 11), help="run held-out set 1 to 10 instead"
+        "--heldout",
+        type=int,
+        nargs="?",
+        const=1,
+        choices=range(1, LATEST_HELDOUT + 1),
+        help=f"run held-out set 1 to {LATEST_HELDOUT} instead",
     )
     parser.add_argument(
         "--squad", type=int, nargs="?", const=2, choices=(2, 3), help="the SQuAD 2.0 articles of bench/data/squad2 or 3"

@@ -66,8 +66,9 @@ def _shared_dev() -> Path:
 class Layout:
     """Where a set of this make-up lives, its id letters, the held-out sets before it, its counts.
 
-    heldout6 and heldout7 are written to the same rules: their checker is this one with their
-    own layout (heldout7 with its own counts, so ``expected`` defaults to this set's).
+    Every later set (heldout6 on) is written to the same rules: its checker is this one with
+    its own layout, handed over by ``bench/data/later_heldout.py`` (most with their own
+    counts, so ``expected`` defaults to this set's).
     """
 
     folder: Path

@@ -345,7 +345,12 @@ def _semantic(
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
     declined = share < blend.answer_at or (lexically_weak and share < blend.strong)
     lead = float(ranking[order[0]])
-    shown = [int(order[0]), *(int(i) for i in order[1:top] if ranking[i] >= blend.relative * lead)]
+    # The front matter (title, byline, bio) is near every question on its document's topic
+    # and answers few: it may lead ("who wrote this?") but never pads the answers after it.
+    ordinals = np.asarray(candidates, dtype=np.int64)
+    front = ordinals == index.first[index.positions(ordinals)]  # passage 0 of its document
+    later = [int(i) for i in order[1:] if not front[i]][: top - 1]
+    shown = [int(order[0]), *(i for i in later if ranking[i] >= blend.relative * lead)]
     pool = np.array([candidates[i] for i in shown], dtype=np.int64)
     coverages, informatives = _pool_coverage(index, query, pool, named, None if positions is None else positions[shown])
     results = tuple(

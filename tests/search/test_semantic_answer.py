@@ -32,6 +32,17 @@ def test_no_padding_when_one_passage_answers(shipped_semantic):
     assert [r.passage.paragraph for r in answer.results] == [18]
 
 
+def test_the_front_matter_may_lead_but_never_pads(shipped_semantic):
+    # The title is near every question on the article's topic: it came second to Borrell here.
+    answer = shipped_semantic.ask("Who signed the security deal on the EU side?", top=3)
+    assert answer.answered and all(not r.passage.is_about for r in answer.results)
+    for q in load_questions("dev.jsonl") + load_questions("extra.jsonl"):
+        answer = shipped_semantic.ask(q["question"], top=5)
+        if not answer.summary:
+            assert not any(r.passage.is_about for r in answer.results[1:]), q["question"]
+    assert shipped_semantic.ask("who wrote this article?").results[0].passage.is_about
+
+
 def test_every_quote_is_an_exact_slice_of_its_document(shipped_semantic):
     for q in load_questions("dev.jsonl") + load_questions("extra.jsonl"):
         answer = shipped_semantic.ask(q["question"], top=5)

@@ -1,6 +1,6 @@
 """Would another signal decline the off-topic questions the bot still answers? Over every seen set.
 
-    python bench/decline_signals.py              # seen sets: tuning sets, held-outs 5 on, SQuAD 2 and 3
+    python bench/decline_signals.py   # seen sets: tuning sets, held-outs 5 on but the newest, SQuAD 2 and 3
 
 Each signal is read for every question the semantic layer answers; a candidate rule
 declines an answered question when its signal is below a threshold. For each threshold
@@ -59,9 +59,12 @@ class Reading:
 
 
 def seen_sets() -> list[quality.QuestionSet]:
-    """Every set that has been run and looked at: the tuning sets, held-outs 5 on, SQuAD 2 and 3's articles."""
+    """Every set that has been run and looked at: the tuning sets, held-outs 5 on, SQuAD 2 and 3's articles.
+
+    The newest held-out set (``LATEST_HELDOUT``) is left out: it stays unseen until its one run.
+    """
     sets = quality.tuning_sets()
-    for which in range(5, quality.LATEST_HELDOUT + 1):
+    for which in range(5, quality.LATEST_HELDOUT):
         sets += quality.heldout_sets(which)
     return sets + quality.squad_sets(2)[:-1] + quality.squad_sets(3)[:-1]
 

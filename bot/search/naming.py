@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.search.index import Index
 from bot.search.lexicon import english_frequency
-from bot.search.query import Match, Query
+from bot.search.query import Concept, Match, Query
 from bot.search.spelling import spelling_variants
 from bot.search.tokenizer import Analyzer, Word
 from bot.search.vectors import Encode
@@ -33,6 +33,8 @@ __all__ = ["Names", "absent_name", "document_names", "name_words", "unglued", "w
 _NUMERAL = re.compile(r"^[\d.]+$")
 # Closed-class words that open a noun phrase (grammar, not topic): a name may follow them.
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "our", "your", "their", "its"})
+# How far back from a kind word a name may start: "gnu affero general public license".
+_NAME_WORDS = 4
 # A name with its version glued on, as people type it: "gplv3", "gpl3", "mpl2".
 _GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
 
@@ -123,39 +125,55 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index
 
     "does the mit license require attribution", asked of three other licences, gets the
     clause that reads most like an answer (Apache's attribution notices): true of Apache,
-    not what was asked. A word right before a kind word of the titles ("license" in three
-    licence titles) names which one is meant; when that word is in no text, no title and
-    no spelling of either, and is not an English word (so "my closed license" and "the
-    hacked version" describe rather than name), it names a document we don't have. Returns
-    the words as typed ("mit license"), or "" when the question names none. A hyphenated
-    word names one when neither it nor any part of it is in the texts ("by-sa license",
-    but not "open-source license").
+    not what was asked. The words right before a kind word of the titles ("license" in
+    three licence titles) name which one is meant; when one of them is in no text, no title
+    and no spelling of either, and is not an English word (so "my closed license" and "the
+    hacked version" describe rather than name), it names a document we don't have. A name
+    may run over several words ("bsd 3-clause license"): the look-back crosses words that
+    are not plain English ("3-clause") or are title words ("general public"), and stops at
+    the first plain English word or determiner. Returns the words as typed ("mit
+    license"), or "" when the question names none. A hyphenated word names one when
+    neither it nor any part of it is in the texts ("by-sa license", not "open-source").
     """
     if not names.kinds:
         return ""
     concepts = {c.surface: c for c in query.concepts}
     english = english_frequency()
     words = list(analyzer.words(text))
-    for previous, word, following in zip([None, *words], words, words[1:], strict=False):
-        concept = concepts.get(word.base)
-        if len(word.terms) > 1:
-            # Hyphenated ("by-sa"): the question reads its parts, each too short to be a concept.
-            unknown = not any(t in index.vocab or t in names.unheld or t in names.words for t in word.terms)
-        elif concept is None:
-            # Read as a misspelt function word ("isc" for "is"), unless a determiner
-            # already stands before it: "the isc license" has its function word.
-            unknown = bool(word.terms) and previous is not None and previous.base in _DETERMINERS
-        else:
-            unknown = concept.match is Match.MISSING
-        if (
-            unknown
-            and word.base not in english
-            and word.base not in names.unheld
-            and any(ch.isalpha() for ch in word.base)
-            and _is_kind(following, analyzer, names)
-        ):
-            return text[word.start : following.end]
+    for at, kind in enumerate(words):
+        if at == 0 or not _is_kind(kind, analyzer, names):
+            continue
+        for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
+            word, previous = words[back], words[back - 1] if back else None
+            if _names_unheld(word, previous, concepts, names, index, english):
+                return text[word.start : kind.end]
+            plain = word.base in english and not all(t in names.words for t in word.terms)
+            if plain or word.base in _DETERMINERS:
+                break
     return ""
+
+
+def _names_unheld(
+    word: Word,
+    previous: Word | None,
+    concepts: Mapping[str, Concept],
+    names: Names,
+    index: Index,
+    english: Mapping[str, int],
+) -> bool:
+    """True when ``word`` can only be the name of a document that no text or title holds."""
+    concept = concepts.get(word.base)
+    if len(word.terms) > 1:
+        # Hyphenated ("by-sa"): the question reads its parts, each too short to be a concept.
+        unknown = not any(t in index.vocab or t in names.unheld or t in names.words for t in word.terms)
+    elif concept is None:
+        # Read as a misspelt function word ("isc" for "is"), unless a determiner
+        # already stands before it: "the isc license" has its function word.
+        unknown = bool(word.terms) and previous is not None and previous.base in _DETERMINERS
+    else:
+        unknown = concept.match is Match.MISSING
+    named = word.base not in english and word.base not in names.unheld
+    return unknown and named and any(c.isalpha() for c in word.base)
 
 
 def _is_kind(word: Word, analyzer: Analyzer, names: Names) -> bool:

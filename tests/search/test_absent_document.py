@@ -64,6 +64,22 @@ def test_names_it_holds_describing_words_and_typos_are_still_answered(licences):
         assert answer.answered and not answer.absent, question
 
 
+def test_a_name_of_several_words_is_read_back_to_its_first(licences):
+    # A held title word ("widget") or a version-like word stands between the name and the kind word.
+    for question, name in (
+        ("can i sell copies under the zorblax widget licence", "zorblax widget licence"),
+        ("can i sell copies under the zorblax 2-widget licence", "zorblax 2-widget licence"),
+    ):
+        answer = ask(licences, question)
+        assert answer.status is Status.NOT_FOUND and answer.absent == name, question
+    for question in (
+        "can i sell copies under a widely used public licence",  # an English word stops the look-back
+        "can i sell copies under the widget public licence",  # every word of it is held
+    ):
+        answer = ask(licences, question)
+        assert answer.answered and not answer.absent, question
+
+
 def test_a_single_document_has_no_kind_to_lack(tmp_path):
     snapshot = build_snapshot(make_kb(tmp_path, {"harbour.md": HARBOUR}))
     assert not ask(snapshot, "how many ferry berths does the zorblax plan add").absent

@@ -341,9 +341,10 @@ def grid(layer: SemanticLayer) -> None:
     print(f"\nchosen: {chosen}\n")
     print(
         "| coverage | bm25 | context | answer at | strong | relative | pair bonus | name weight | name prior "
+        "| definition "
         "| mean Hit@1 | mean Hit@3 | worst set wrongly declined | off-topic declined |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     steps = {
         "coverage": (chosen.coverage * 0.5, chosen.coverage * 0.75, chosen.coverage, chosen.coverage * 1.25),
         "bm25": (chosen.bm25, 0.1, 0.2),
@@ -354,6 +355,7 @@ def grid(layer: SemanticLayer) -> None:
         "pair_bonus": (0.0, chosen.pair_bonus / 2, chosen.pair_bonus, chosen.pair_bonus * 1.5),
         "name_weight": (0.0, chosen.name_weight * 0.8, chosen.name_weight, chosen.name_weight * 1.2),
         "name_prior": (0.0, chosen.name_prior * 0.5, chosen.name_prior, chosen.name_prior * 1.5),
+        "definition": (0.0, chosen.definition * 0.5, chosen.definition, chosen.definition * 2.5),
     }
     for name, values in steps.items():
         for value in values:
@@ -372,6 +374,7 @@ def grid(layer: SemanticLayer) -> None:
             print(
                 f"| {b.coverage:.2f} | {b.bm25:.2f} | {b.context:.2f} | {b.answer_at:.2f} | {b.strong:.2f} "
                 f"| {b.relative:.2f} | {b.pair_bonus:.2f} | {b.name_weight:.2f} | {b.name_prior:.2f} "
+                f"| {b.definition:.2f} "
                 f"| {sum(h1) / len(h1):.3f} | {sum(h3) / len(h3):.3f} "
                 f"| {wrong:.3f} | {off / max(off_n, 1):.3f} |",
                 flush=True,

@@ -93,7 +93,10 @@ class Blend:
     only names what follows (a heading line such as "2.3. Limitations on Grant Scope", or
     a definition's term "1.5. "Incompatible With Secondary Licenses" means") stands for the
     passage after it: it matches the question's words, but the clause it names is what
-    answers. Chosen on the tuning sets
+    answers. A passage whose sentence defines the question's subject in legal drafting's
+    grammar ("1.1. "Contributor" means ...") when the question asks little else ("who is a
+    contributor") quotes that sentence and ranks ``definition`` ahead (the decline reads
+    the evidence without it). Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -113,6 +116,7 @@ class Blend:
     anaphora: bool = True
     unframe: bool = True
     labels: bool = True
+    definition: float = 0.3
 
 
 class Status(Enum):
@@ -256,7 +260,10 @@ def answer_question(
         if named_docs and names is not None:
             words = name_words(asked, analyzer, names)
             vector = without_name_meaning(vector, words, encode, blend.name_weight)
-        found = _semantic(index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs)
+        titles = names.words | names.kinds if names is not None else frozenset[str]()
+        found = _semantic(
+            index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs, titles
+        )
         if found is not None:
             declined, results = found
             if (decline and declined) or not results:
@@ -307,6 +314,7 @@ def _semantic(
     lexically_weak: bool,
     named: Mapping[int, int],
     named_docs: frozenset[int],
+    titles: frozenset[str] = frozenset(),
 ) -> tuple[bool, tuple[Result, ...]] | None:
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
@@ -324,7 +332,7 @@ def _semantic(
         return None
     # Each candidate's document, read once: the names rule and the prior both need it.
     positions = index.positions(np.array(candidates, dtype=np.int64)) if named_docs else None
-    windows = _score_windows(index, query, vectors, candidates, question, blend, named, positions)
+    windows = _score_windows(index, query, vectors, candidates, question, blend, named, positions, analyzer, titles)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
     totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
@@ -334,6 +342,8 @@ def _semantic(
     ranking = totals
     if positions is not None and blend.name_prior:
         ranking = totals + blend.name_prior * np.isin(positions, list(named_docs))
+    if blend.definition:
+        ranking = ranking + blend.definition * windows.defines
     if followers:
         at = {ordinal: k for k, ordinal in enumerate(candidates)}
         ranking = ranking.copy()
@@ -400,14 +410,42 @@ def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
 
 # Closed-class words that open a sentence leaning on the one before (grammar, not topic).
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|Such|It|Its|They|Their|He|His|She|Her)\b")
+# A sentence defining a quoted term, in legal drafting's grammar: 1.1. "Contributor" means,
+# "Legal Entity" shall mean, To "modify" a work means, "This License" refers to.
+_DEFINES = re.compile(
+    r"(?:\S+\s+){0,3}?[\"“]([^\"”]{1,60})[\"”](?:\s+\S+){0,3}?\s+(?:shall\s+)?(?:means?|refers?\s+to)\b"
+)
+
+
+def _defines_subject(
+    index: Index, analyzer: Analyzer, query: Query, passage: Passage, span: Span, titles: frozenset[str]
+) -> bool:
+    """True when the sentence defines a term the question is about and asks little else.
+
+    "who is a 'Contributor'" shares its one word with every clause about contributors; the
+    definition is the document's own answer. The question must hold every word of the
+    defined term, at least one of them as a word that is not a title's ("what kind of
+    license is the GPL" names the licence; it does not ask what "This License" means), and
+    at most one content word besides the term and the words of titles.
+    """
+    found = _DEFINES.match(passage.source, span.start, span.end)
+    if found is None:
+        return False
+    defined = {index.vocab.get(t) for w in analyzer.words(found.group(1)) for t in w.terms}
+    if not defined or None in defined or not defined <= query.term_ids:
+        return False
+    asked = [c for c in query.concepts if analyzer.term(c.surface) not in titles]
+    subject = [c for c in asked if c.term_ids & defined]
+    return bool(subject) and len(asked) - len(subject) <= 1
 
 
 @dataclass(frozen=True, slots=True)
 class _Windows:
-    """Per candidate passage: its best window's span and that window's evidence."""
+    """Per candidate passage: its best window's span, that window's evidence, and whether it defines the subject."""
 
     spans: list[Span]
     evidence: np.ndarray
+    defines: np.ndarray
 
 
 def _score_windows(
@@ -419,6 +457,8 @@ def _score_windows(
     blend: Blend,
     named: Mapping[int, int] | None = None,
     positions: np.ndarray | None = None,
+    analyzer: Analyzer | None = None,
+    titles: frozenset[str] = frozenset(),
 ) -> _Windows:
     """Each candidate's best sentence or consecutive pair, by ``similarity * cos + coverage * words``.
 
@@ -455,6 +495,7 @@ def _score_windows(
     pair += blend.coverage * _concept_coverage(query, {t: both[:, c] for c, t in enumerate(terms)}, len(both))[0]
     spans: list[Span] = []
     evidence = np.empty(len(candidates))
+    defines = np.zeros(len(candidates), dtype=bool)
     start = 0
     for k, ordinal in enumerate(candidates):
         passage = index.passages[ordinal]
@@ -468,10 +509,16 @@ def _score_windows(
             elif blend.anaphora and i > 0 and _ANAPHOR.match(passage.source, passage.sentences[i].start):
                 span = Span(passage.sentences[i - 1].start, passage.sentences[i].end)
             best = max(best, float(pair[start + j]))
+        if blend.definition and analyzer is not None:
+            # The definition is quoted and ranks ahead; the evidence (and so the decline) is unchanged.
+            for sentence in passage.sentences:
+                if _defines_subject(index, analyzer, query, passage, sentence, titles):
+                    span, defines[k] = sentence, True
+                    break
         spans.append(span)
         evidence[k] = best
         start = end
-    return _Windows(spans, evidence)
+    return _Windows(spans, evidence, defines)
 
 
 def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:

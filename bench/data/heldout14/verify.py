@@ -1,0 +1,40 @@
+"""Check the fourteenth held-out set mechanically, and load it.
+
+    python bench/data/heldout14/verify.py   # prints counts, exits 1 on any problem
+
+Written to heldout5's rules with this set's counts, so this is heldout5's checker with this
+set's folder, id letters and earlier sets (heldout13 included); it never runs the bot.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from later_heldout import checker  # noqa: E402
+
+EARLIER = (
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+    "heldout8",
+    "heldout9",
+    "heldout10",
+    "heldout11",
+    "heldout12",
+    "heldout13",
+)
+# (answerable easy, answerable hard, unanswerable on topic, off topic), as the README states.
+COUNTS = {"article": (20, 25, 5, 5), "multi": (20, 30, 6, 12)}
+
+load_questions, main = checker(HERE, {"article": "y", "multi": "z"}, EARLIER, COUNTS)
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -27,6 +27,12 @@ def _fifth_set_checker() -> ModuleType:
     return module
 
 
+def earlier_than(folder: Path) -> tuple[str, ...]:
+    """Every held-out set written before ``folder`` (bench/data/heldout<N>): a set must repeat none of them."""
+    number = int(folder.name.removeprefix("heldout"))
+    return ("heldout", *(f"heldout{k}" for k in range(2, number)))
+
+
 def checker(
     folder: Path,
     letters: Mapping[str, str],

@@ -14,22 +14,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from later_heldout import checker  # noqa: E402
+from later_heldout import checker, earlier_than  # noqa: E402
 
-EARLIER = (
-    "heldout",
-    "heldout2",
-    "heldout3",
-    "heldout4",
-    "heldout5",
-    "heldout6",
-    "heldout7",
-    "heldout8",
-    "heldout9",
-    "heldout10",
-    "heldout11",
-    "heldout12",
-)
+EARLIER = earlier_than(HERE)  # heldout to heldout12
 # (answerable easy, answerable hard, unanswerable on topic, off topic), as the README states.
 COUNTS = {"article": (20, 25, 5, 5), "multi": (20, 30, 6, 12)}
 

@@ -357,9 +357,7 @@ def _semantic(
     lead = float(ranking[order[0]])
     # The front matter (title, byline, bio) is near every question on its document's topic
     # and answers few: it may lead ("who wrote this?") but never pads the answers after it.
-    ordinals = np.asarray(candidates, dtype=np.int64)
-    front = ordinals == index.first[index.positions(ordinals)]  # passage 0 of its document
-    later = [int(i) for i in order[1:] if not front[i]][: top - 1]
+    later = [int(i) for i in order[1:] if not windows.about[i]][: top - 1]
     shown = [int(order[0]), *(i for i in later if ranking[i] >= blend.relative * lead)]
     pool = np.array([candidates[i] for i in shown], dtype=np.int64)
     coverages, informatives = _pool_coverage(index, query, pool, named, None if positions is None else positions[shown])
@@ -441,11 +439,16 @@ def _defines_subject(
 
 @dataclass(frozen=True, slots=True)
 class _Windows:
-    """Per candidate passage: its best window's span, that window's evidence, and whether it defines the subject."""
+    """Per candidate passage: its best window's span and evidence.
+
+    Also whether it defines the question's subject and whether it is front matter: both
+    shape what is shown, never the decline.
+    """
 
     spans: list[Span]
     evidence: np.ndarray
     defines: np.ndarray
+    about: np.ndarray
 
 
 def _score_windows(
@@ -496,6 +499,7 @@ def _score_windows(
     spans: list[Span] = []
     evidence = np.empty(len(candidates))
     defines = np.zeros(len(candidates), dtype=bool)
+    about = np.zeros(len(candidates), dtype=bool)
     start = 0
     for k, ordinal in enumerate(candidates):
         passage = index.passages[ordinal]
@@ -516,9 +520,9 @@ def _score_windows(
                     span, defines[k] = sentence, True
                     break
         spans.append(span)
-        evidence[k] = best
+        evidence[k], about[k] = best, passage.is_about
         start = end
-    return _Windows(spans, evidence, defines)
+    return _Windows(spans, evidence, defines, about)
 
 
 def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:

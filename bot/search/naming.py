@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -50,6 +51,7 @@ class Names:
     words: frozenset[str] = frozenset()
     unheld: Mapping[str, int] = field(default_factory=dict)  # id words no text holds ("lgpl")
     kinds: frozenset[str] = frozenset()  # title terms of several documents ("licens"): what they are
+    heads: frozenset[str] = frozenset()  # kinds a title puts right after a name ("Public License", not ", version")
 
     def named(self, term_ids: frozenset[int]) -> dict[int, int]:
         """The question's name terms and the document each names."""
@@ -90,12 +92,14 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         return found
     owners: dict[str, set[int]] = {}
     from_id: set[str] = set()
+    closing: set[str] = set()  # title terms right after another word, no punctuation between
     # With one document there is nothing to choose between, and its title words are its topic.
     for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
         id_terms = set(analyzer.terms(document.doc_id.replace("-", " ")))
         for term in id_terms | set(analyzer.terms(document.meta.title)):
             if not _NUMERAL.match(term):
                 owners.setdefault(term, set()).add(position)
+        closing.update(_closing_terms(document.meta.title, analyzer))
         from_id.update(id_terms)
     terms: dict[int, int] = {}
     unheld: dict[str, int] = {}
@@ -114,10 +118,17 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         if inside * 2 >= len(postings) or (inside == 0 and term in from_id):
             terms[term_id] = position
     kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
-    found = Names(terms, frozenset(index.terms[t] for t in terms) | frozenset(unheld), unheld, kinds)
+    words = frozenset(index.terms[t] for t in terms) | frozenset(unheld)
+    found = Names(terms, words, unheld, kinds, kinds & closing)
     with _lock:
         _cache[index] = found
     return found
+
+
+def _closing_terms(title: str, analyzer: Analyzer) -> set[str]:
+    """Terms of ``title`` that follow another word with only a space between ("License" of "Public License")."""
+    tokens = title.split()
+    return {term for before, token in pairwise(tokens) if before[-1].isalnum() for term in analyzer.terms(token)[:1]}
 
 
 def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index: Index) -> str:
@@ -141,7 +152,7 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index
     english = english_frequency()
     words = list(analyzer.words(text))
     for at, kind in enumerate(words):
-        if at == 0 or not _is_kind(kind, analyzer, names):
+        if at == 0 or not _is_kind(kind, analyzer, names.kinds):
             continue
         for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
             word, previous = words[back], words[back - 1] if back else None
@@ -150,6 +161,48 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index
             plain = word.base in english and not all(t in names.words for t in word.terms)
             if plain or word.base in _DETERMINERS:
                 break
+    return _definite_name(text, words, concepts, analyzer, names)
+
+
+def _definite_name(
+    text: str, words: list[Word], concepts: Mapping[str, Concept], analyzer: Analyzer, names: Names
+) -> str:
+    """An English-word name of a document we don't have: "the eclipse public license".
+
+    The look-back above stops at English words, so that "my own closed license" describes.
+    A name shows itself by grammar and by typing: after "the" (or opening the question, as
+    "eclipse public license: …" does), a run of content words closed by a kind word that
+    titles put right after a name ("Public License", never ", version"), holding a word no
+    text holds that stands before the titles' shared words or is capitalised inside the
+    question ("the Boost Software License"), and no word naming a document we hold ("the
+    old mozilla license"). Lower-case and straight before the kind word, a name cannot be
+    told from a description ("the stricter license", "the boost software license"): that
+    is left to the decline rule.
+    """
+    for at, kind in enumerate(words):
+        if at == 0 or not _is_kind(kind, analyzer, names.heads):
+            continue
+        unknown = crossed = False
+        for back in range(at - 1, max(at - 1 - _NAME_WORDS, -2), -1):
+            word = words[back] if back >= 0 else None
+            if word is None or word.base == "the":
+                if unknown:
+                    end = at  # to the last kind word of the name: "eclipse public license"
+                    while end + 1 < len(words) and _is_kind(words[end + 1], analyzer, names.kinds):
+                        end += 1
+                    return text[words[back + 1].start : words[end].end]
+                break
+            concept = concepts.get(word.base)
+            names_one = bool(word.terms) and all(t in names.words for t in word.terms)
+            if names_one or (concept is None and not _is_kind(word, analyzer, names.kinds)):
+                break  # a document we hold, or a function word: not a name we lack
+            missing = concept is not None and concept.match is Match.MISSING and word.base.isalpha()
+            # An English word names only where it shows it does: capitalised inside the
+            # question ("the Boost Software License"), or before a title's shared words
+            # ("eclipse public license"); "the stricter license" describes.
+            capital = back > 0 and text[word.start].isupper()
+            unknown = unknown or (missing and (crossed or capital))
+            crossed = crossed or _is_kind(word, analyzer, names.kinds)
     return ""
 
 
@@ -176,10 +229,10 @@ def _names_unheld(
     return unknown and named and any(c.isalpha() for c in word.base)
 
 
-def _is_kind(word: Word, analyzer: Analyzer, names: Names) -> bool:
-    """True when ``word`` is a kind word of the titles, in either spelling ("licence", "license")."""
+def _is_kind(word: Word, analyzer: Analyzer, kinds: frozenset[str]) -> bool:
+    """True when ``word`` is one of ``kinds``, in either spelling ("licence", "license")."""
     spellings = {*word.terms[:1], *(analyzer.term(v) for v in spelling_variants(word.base))}
-    return bool(spellings & names.kinds)
+    return bool(spellings & kinds)
 
 
 def name_words(text: str, analyzer: Analyzer, names: Names) -> str:

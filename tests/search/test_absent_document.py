@@ -80,6 +80,27 @@ def test_a_name_of_several_words_is_read_back_to_its_first(licences):
         assert answer.answered and not answer.absent, question
 
 
+def test_an_english_word_names_a_missing_document_only_where_it_shows_it_does(licences):
+    # "zephyr" is an English word no text holds: it names where it stands before the titles'
+    # shared words ("public licence") or is capitalised inside the question.
+    for question, name in (
+        ("can i sell copies under the zephyr public licence", "zephyr public licence"),
+        ("Can I sell copies under the Zephyr Licence?", "Zephyr Licence"),
+        ("zephyr public licence: can i sell copies", "zephyr public licence"),  # opening the question
+    ):
+        assert ask(licences, question, decline=False).results[0].quote.text.startswith("You may")
+        answer = ask(licences, question)
+        assert answer.status is Status.NOT_FOUND and answer.absent == name, question
+    for question in (
+        "can i sell copies under the stricter licence",  # lower-case, straight before the kind word
+        "can i sell copies under a zephyr public licence",  # "a": a description, not a name
+        "can i sell copies under the zephyr widget licence",  # "widget" names a licence we hold
+        "can i sell copies of the zephyr version",  # titles put "version" after a comma, never a name
+    ):
+        answer = ask(licences, question)
+        assert answer.answered and not answer.absent, question
+
+
 def test_a_single_document_has_no_kind_to_lack(tmp_path):
     snapshot = build_snapshot(make_kb(tmp_path, {"harbour.md": HARBOUR}))
     assert not ask(snapshot, "how many ferry berths does the zorblax plan add").absent

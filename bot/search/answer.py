@@ -221,6 +221,7 @@ def answer_question(
     asked = _as_read(cleaned, analyzer, names)
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
+    query = names.take_versions(query, asked, analyzer) if names is not None else query
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
     if decline and within is None and names is not None:

@@ -37,6 +37,9 @@ _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "m
 # How far back from a kind word a name may start: "gnu affero general public license".
 _NAME_WORDS = 4
 # A name with its version glued on, as people type it: "gplv3", "gpl3", "mpl2".
+# A version as typed ("3", "2.0", "v3"), and its value with trailing ".0"s dropped ("2.0" -> "2").
+_VERSION = re.compile(r"v?(\d+(?:\.\d+)*)", re.IGNORECASE)
+_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 _GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
 
 _cache: weakref.WeakKeyDictionary[Index, Names] = weakref.WeakKeyDictionary()
@@ -52,6 +55,8 @@ class Names:
     unheld: Mapping[str, int] = field(default_factory=dict)  # id words no text holds ("lgpl")
     kinds: frozenset[str] = frozenset()  # title terms of several documents ("licens"): what they are
     heads: frozenset[str] = frozenset()  # kinds a title puts right after a name ("Public License", not ", version")
+    owners: Mapping[str, int] = field(default_factory=dict)  # each name word -> the document it names
+    versions: Mapping[int, frozenset[str]] = field(default_factory=dict)  # position -> its version numerals ("3")
 
     def named(self, term_ids: frozenset[int]) -> dict[int, int]:
         """The question's name terms and the document each names."""
@@ -73,6 +78,35 @@ class Names:
             else:
                 named.add(position)
         return (Query(tuple(kept)) if named else query), frozenset(named)
+
+    def take_versions(self, query: Query, text: str, analyzer: Analyzer) -> Query:
+        """``query`` without the numerals that are the version of a document it names ("gpl 3", "mpl 2.0").
+
+        A numeral is among the most informative words a question can hold, so "3" of "gpl 3:
+        shipping only binaries…" ranks the clauses that say "version 3" over the one that
+        answers. Right after the name, or after the title's kind words that follow it
+        ("apache license version 2.0"), it is the rest of the name. Any other numeral, and
+        a version the named document does not have ("gpl 2" asked of GPL-3), is a word.
+        """
+        if not self.versions:
+            return query
+        words = list(analyzer.words(text))
+        versions: set[str] = set()
+        for at, word in enumerate(words):
+            number = _version(word.base)
+            if number is None:
+                continue
+            for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
+                owner = next((self.owners[t] for t in words[back].terms if t in self.owners), None)
+                if owner is not None:
+                    if number in self.versions.get(owner, ()):
+                        versions.add(word.base)
+                    break
+                if not words[back].terms or not set(words[back].terms) <= self.kinds:
+                    break
+        if not versions:
+            return query
+        return Query(tuple(c for c in query.concepts if c.surface not in versions))
 
 
 def document_names(index: Index, analyzer: Analyzer) -> Names:
@@ -118,11 +152,26 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         if inside * 2 >= len(postings) or (inside == 0 and term in from_id):
             terms[term_id] = position
     kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
-    words = frozenset(index.terms[t] for t in terms) | frozenset(unheld)
-    found = Names(terms, words, unheld, kinds, kinds & closing)
+    owned = {index.terms[t]: position for t, position in terms.items()} | unheld
+    versions = {
+        position: frozenset(v for v in map(_version, _NUMBERS.findall(f"{d.doc_id} {d.meta.title}")) if v)
+        for position, d in enumerate(index.documents)
+    }
+    found = Names(terms, frozenset(owned), unheld, kinds, kinds & closing, owned, versions if owned else {})
     with _lock:
         _cache[index] = found
     return found
+
+
+def _version(text: str) -> str | None:
+    """The value of a version numeral ("v2.0" -> "2"), or None when ``text`` is not one."""
+    match = _VERSION.fullmatch(text)
+    if match is None:
+        return None
+    value = match.group(1)
+    while value.endswith(".0"):
+        value = value[:-2]
+    return value
 
 
 def _closing_terms(title: str, analyzer: Analyzer) -> set[str]:

@@ -1,0 +1,55 @@
+"""A version typed after a document's name is the rest of the name, not a word to search for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.search.answer import answer_question
+from bot.search.naming import document_names
+from bot.search.query import read_question
+from bot.serving.snapshot import Snapshot, build_snapshot
+from tests.conftest import front_matter, make_kb
+
+WPL = front_matter(title="Widget Public Licence, version 3", author="Widget Foundation") + (
+    '"This Licence" refers to version 3 of the Widget Public Licence.\n\n'
+    "You may ship binaries only with the source code beside them.\n\n"
+    "Section 5 covers warranty: the Program is provided without one.\n"
+)
+GPL = front_matter(title="Gadget Public Licence, version 2.0", author="Gadget Foundation") + (
+    "You may not sell copies of the Library without the written permission of the author.\n\n"
+    "The Library is provided without warranty of any kind.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    return build_snapshot(Path(make_kb(tmp_path_factory.mktemp("kb"), {"wpl-3.md": WPL, "gdpl-2.0.md": GPL})))
+
+
+def surfaces(snapshot: Snapshot, question: str) -> list[str]:
+    names = document_names(snapshot.index, snapshot.analyzer)
+    query = read_question(question, snapshot.index, snapshot.analyzer, snapshot.speller)
+    return [c.surface for c in names.take_versions(query, question, snapshot.analyzer).concepts]
+
+
+def test_the_named_documents_version_is_dropped_as_typed(licences):
+    assert surfaces(licences, "wpl 3: what about binaries") == ["wpl", "binaries"]
+    assert surfaces(licences, "wpl v3 binaries") == ["wpl", "binaries"]  # "gplv3" is read as "gpl v3"
+    assert "2.0" not in surfaces(licences, "gadget public licence version 2.0 copies")  # after its kind words
+    assert "2" not in surfaces(licences, "gdpl 2 copies")  # "2" and "2.0" are one version
+
+
+def test_other_numerals_stay_words(licences):
+    assert "2" in surfaces(licences, "wpl 2: what about binaries")  # a version the named licence lacks
+    assert "5" in surfaces(licences, "wpl 3 section 5 warranty")  # not after a name
+    assert "3" in surfaces(licences, "what does version 3 say about binaries")  # no name before it
+
+
+def test_the_version_no_longer_picks_the_sentences_that_say_it(licences):
+    for question in ("wpl 3: what about the source", "wpl 3: can i ship it"):
+        # Read as a word, "3" is rarer than any other the question holds: the clause saying
+        # "version 3" came first.
+        answer = answer_question(question, licences.index, licences.analyzer, licences.speller, blend=licences.blend)
+        assert answer.results[0].quote.text == "You may ship binaries only with the source code beside them.", question

@@ -280,8 +280,15 @@ def _names_unheld(
 
 def _is_kind(word: Word, analyzer: Analyzer, kinds: frozenset[str]) -> bool:
     """True when ``word`` is one of ``kinds``, in either spelling ("licence", "license")."""
-    spellings = {*word.terms[:1], *(analyzer.term(v) for v in spelling_variants(word.base))}
-    return bool(spellings & kinds)
+    if not kinds:
+        return False
+    return bool(word.terms[:1] and word.terms[0] in kinds) or not _spelling_terms(analyzer, word.base).isdisjoint(kinds)
+
+
+@lru_cache(maxsize=4096)
+def _spelling_terms(analyzer: Analyzer, base: str) -> frozenset[str]:
+    """The terms of ``base``'s other spellings: read for every word of every question, so kept."""
+    return frozenset(analyzer.term(v) for v in spelling_variants(base))
 
 
 def name_words(text: str, analyzer: Analyzer, names: Names) -> str:

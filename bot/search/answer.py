@@ -221,7 +221,8 @@ def answer_question(
     asked = _as_read(cleaned, analyzer, names)
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
-    query = names.take_versions(query, asked, analyzer) if names is not None else query
+    spelled = names.spelled_out(asked, analyzer) if names is not None else {}
+    query = names.take_versions(query, asked, analyzer, spelled) if names is not None else query
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
     if decline and within is None and names is not None:
@@ -237,6 +238,10 @@ def answer_question(
     # postings; only the passages finally shown get their quote chosen and highlighted.
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
     named = names.named(query.term_ids) if names is not None else {}
+    for term, position in spelled.items():
+        term_id = index.vocab.get(term)
+        if term_id is not None and term_id in query.term_ids:
+            named.setdefault(term_id, position)
     named_docs = frozenset(named.values()) | unheld
     # Each pool passage's document, read once: the names rule and the prior both need it.
     pool_docs = index.positions(pool) if named_docs else None
@@ -259,7 +264,7 @@ def answer_question(
         assert vectors is not None and encode is not None
         vector = question_vector if question_vector is not None else encode([_meant(asked, blend)])[0]
         if named_docs and names is not None:
-            words = name_words(asked, analyzer, names)
+            words = name_words(asked, analyzer, names, spelled)
             vector = without_name_meaning(vector, words, encode, blend.name_weight)
         titles = names.words | names.kinds if names is not None else frozenset[str]()
         found = _semantic(

@@ -57,6 +57,26 @@ class Names:
     heads: frozenset[str] = frozenset()  # kinds a title puts right after a name ("Public License", not ", version")
     owners: Mapping[str, int] = field(default_factory=dict)  # each name word -> the document it names
     versions: Mapping[int, frozenset[str]] = field(default_factory=dict)  # position -> its version numerals ("3")
+    titles: tuple[tuple[tuple[str, ...], int], ...] = ()  # each title's terms before its first comma, and whose
+
+    def spelled_out(self, text: str, analyzer: Analyzer) -> dict[str, int]:
+        """The terms of ``text`` that spell out a whole title, each -> the document it names.
+
+        "GNU General Public License version 1", asked of GPL-1, LGPL-2 and the GFDL, holds no
+        word that names one of them alone: every word is in two titles. As a run, it is
+        GPL-1's title (the LGPL's has "Library" in it), so its words name GPL-1 as a unique
+        title word would, and the version after them is the rest of the name.
+        """
+        if not self.titles:
+            return {}
+        terms = [word.terms[0] for word in analyzer.words(text) if word.terms]
+        found: dict[str, int] = {}
+        for title, position in self.titles:
+            size = len(title)
+            if any(tuple(terms[i : i + size]) == title for i in range(len(terms) - size + 1)):
+                for term in title:
+                    found.setdefault(term, position)
+        return found
 
     def named(self, term_ids: frozenset[int]) -> dict[int, int]:
         """The question's name terms and the document each names."""
@@ -79,7 +99,9 @@ class Names:
                 named.add(position)
         return (Query(tuple(kept)) if named else query), frozenset(named)
 
-    def take_versions(self, query: Query, text: str, analyzer: Analyzer) -> Query:
+    def take_versions(
+        self, query: Query, text: str, analyzer: Analyzer, spelled: Mapping[str, int] | None = None
+    ) -> Query:
         """``query`` without the numerals that are the version of a document it names ("gpl 3", "mpl 2.0").
 
         A numeral is among the most informative words a question can hold, so "3" of "gpl 3:
@@ -91,13 +113,14 @@ class Names:
         if not self.versions:
             return query
         words = list(analyzer.words(text))
+        owners = {**(spelled or {}), **self.owners}
         versions: set[str] = set()
         for at, word in enumerate(words):
             number = _version(word.base)
             if number is None:
                 continue
             for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
-                owner = next((self.owners[t] for t in words[back].terms if t in self.owners), None)
+                owner = next((owners[t] for t in words[back].terms if t in owners), None)
                 if owner is not None:
                     if number in self.versions.get(owner, ()):
                         versions.add(word.base)
@@ -157,10 +180,23 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         position: frozenset(v for v in map(_version, _NUMBERS.findall(f"{d.doc_id} {d.meta.title}")) if v)
         for position, d in enumerate(index.documents)
     }
-    found = Names(terms, frozenset(owned), unheld, kinds, kinds & closing, owned, versions if owned else {})
+    # A title spelled out names its document even when every word of it is in another title.
+    titles = tuple(
+        (phrase, position)
+        for position, d in enumerate(index.documents if len(index.documents) > 1 else ())
+        if len(phrase := _title_phrase(d.meta.title, analyzer)) >= 2
+    )
+    found = Names(
+        terms, frozenset(owned), unheld, kinds, kinds & closing, owned, versions if owned or titles else {}, titles
+    )
     with _lock:
         _cache[index] = found
     return found
+
+
+def _title_phrase(title: str, analyzer: Analyzer) -> tuple[str, ...]:
+    """A title's words before its first comma, read as a question's are (one term a word, no numerals)."""
+    return tuple(w.terms[0] for w in analyzer.words(title.split(",")[0]) if w.terms and not _NUMERAL.match(w.terms[0]))
 
 
 def _version(text: str) -> str | None:
@@ -291,9 +327,10 @@ def _spelling_terms(analyzer: Analyzer, base: str) -> frozenset[str]:
     return frozenset(analyzer.term(v) for v in spelling_variants(base))
 
 
-def name_words(text: str, analyzer: Analyzer, names: Names) -> str:
-    """The words of ``text`` that name a document, as written ("Apache", "mozilla")."""
-    return " ".join(w.surface for w in analyzer.words(text) if w.terms and all(t in names.words for t in w.terms))
+def name_words(text: str, analyzer: Analyzer, names: Names, spelled: Mapping[str, int] | None = None) -> str:
+    """The words of ``text`` that name a document, as written ("Apache", "mozilla"); ``spelled`` adds a title's."""
+    held = names.words | frozenset(spelled or ())
+    return " ".join(w.surface for w in analyzer.words(text) if w.terms and all(t in held for t in w.terms))
 
 
 def unglued(text: str, analyzer: Analyzer, names: Names) -> str:

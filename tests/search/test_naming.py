@@ -115,7 +115,7 @@ def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(semantic_li
 def test_by_meaning_the_named_document_outranks_the_same_words_elsewhere(semantic_licences):
     semantic = semantic_licences
     no_prior = replace(semantic, blend=replace(semantic.blend, name_prior=0.0))
-    for question in ("widget licence: selling copies ok?", "does widget allow selling copies"):
+    for question in ("widget: selling copies ok?", "does widget allow selling copies"):
         # Gadget's "You may not sell copies…" is the closer sentence by meaning alone.
         assert no_prior.ask(question, decline=False).results[0].document.doc_id == "gadget-terms", question
         answer = semantic.ask(question)

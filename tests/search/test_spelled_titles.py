@@ -1,0 +1,56 @@
+"""A title spelled out names its document, even when each of its words is in another title too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.search.answer import answer_question
+from bot.search.naming import document_names
+from bot.serving.snapshot import Snapshot, build_snapshot
+from tests.conftest import front_matter, make_kb
+
+# Like GPL-1 beside the Library GPL: every word of the first title is in the second.
+GGL = front_matter(title="Gizmo General Licence, version 1", author="Gizmo Foundation") + (
+    "GIZMO GENERAL LICENCE Version 1, February 1991\n\n"
+    "You may sell copies of the Program and charge a fee for the transfer.\n"
+)
+LGGL = front_matter(title="Gizmo Library General Licence, version 2", author="Gizmo Foundation") + (
+    "GIZMO LIBRARY GENERAL LICENCE Version 2, June 1991\n\n"
+    "You may sell copies of the Library only with the written permission of the author.\n"
+)
+HARBOUR = front_matter(title="What the harbour plan means") + "The harbour plan doubles the ferry berths by 2030.\n"
+
+
+@pytest.fixture(scope="module")
+def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    files = {"ggl-1.md": GGL, "lggl-2.md": LGGL, "harbour.md": HARBOUR}
+    return build_snapshot(Path(make_kb(tmp_path_factory.mktemp("kb"), files)))
+
+
+def position(snapshot: Snapshot, doc_id: str) -> int:
+    return next(i for i, d in enumerate(snapshot.index.documents) if d.doc_id == doc_id)
+
+
+def test_the_whole_title_names_the_one_it_spells(licences):
+    names = document_names(licences.index, licences.analyzer)
+    ggl, lggl = position(licences, "ggl-1"), position(licences, "lggl-2")
+    spelled = names.spelled_out("may I sell copies under the Gizmo General Licence?", licences.analyzer)
+    assert set(spelled.values()) == {ggl} and len(spelled) == 3
+    spelled = names.spelled_out("may I sell copies under the Gizmo Library General Licence?", licences.analyzer)
+    assert set(spelled.values()) == {lggl}
+    # Part of a title names nothing: "general licence" is in both.
+    assert names.spelled_out("may I sell copies under a general licence?", licences.analyzer) == {}
+
+
+def test_the_spelled_out_title_answers_from_its_document(licences):
+    # Read for its words alone, the question is the Library licence's clause ("permission").
+    for question in (
+        "gizmo general licence: do i need the author's permission to sell copies",
+        "gizmo general licence: may i sell copies without the author's permission",
+    ):
+        answer = answer_question(question, licences.index, licences.analyzer, licences.speller, blend=licences.blend)
+        first = answer.results[0]
+        assert first.document.doc_id == "ggl-1", question
+        assert first.quote.text == "You may sell copies of the Program and charge a fee for the transfer.", question

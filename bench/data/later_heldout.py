@@ -1,13 +1,15 @@
 """heldout5's checker for a later held-out set written to its rules (heldout6 onwards).
 
 Each such set's ``verify.py`` is only its layout (folder, id letters, earlier sets,
-counts) handed to ``checker``; the rules and the format live once, in heldout5's file.
+counts) handed to ``checker``, or, over the article and other Debian licences (heldout17
+onwards), to ``converted_checker``; the rules and the format live once, in heldout5's file.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache, partial
 from pathlib import Path
@@ -47,3 +49,119 @@ def checker(
     fifth = _fifth_set_checker()
     layout = fifth.Layout(folder, letters, tuple(earlier), fifth.EXPECTED if counts is None else counts)
     return partial(fifth.load_questions, layout=layout), partial(fifth.main, layout=layout)
+
+
+# Where the licence texts of a set over other Debian licences were converted from (package base-files).
+DEBIAN = Path("/usr/share/common-licenses")
+# heldout4's front matter fields for a converted licence.
+_FRONT = ("title", "author", "publisher", "published", "section")
+# Answers per document in multi.jsonl, as heldout5 allows (11 to 14), and at least 5 easy in each.
+_PER_DOC = range(11, 15)
+_EASY_PER_DOC = 5
+
+
+def converted_checker(
+    folder: Path,
+    prefixes: Mapping[str, str],
+    earlier: Sequence[str],
+    counts: Mapping[str, tuple[int, int, int, int]],
+    converted: Mapping[str, str],
+    dropped: Mapping[str, str] | None = None,
+) -> tuple[Callable[[str], list[dict[str, object]]], Callable[[list[str]], int]]:
+    """(load_questions, main) for a set whose kb/ is the article plus licences converted from Debian.
+
+    heldout5's checks (questions, repeats against every earlier set, counts, summaries),
+    with this kb/'s own check and per-document counts in place of heldout5's, which name
+    GPL-3, Apache-2.0 and MPL-2.0. ``converted`` maps each licence's file stem to its Debian
+    file; ``dropped`` a word a conversion left out of it (heldout3's MPL-1.1 lost the dashed
+    rule under its title).
+    """
+    fifth = _fifth_set_checker()
+    layout = fifth.Layout(folder, prefixes, tuple(earlier), counts)
+    docs = (fifth.ARTICLE_ID, *converted)
+    left_out = dropped or {}
+
+    def check_counts(name: str, rows: list[dict[str, object]], problems: list[str]) -> None:
+        """heldout5's make-up check, with this knowledge base's documents."""
+        yes = [r for r in rows if r.get("answerable")]
+        no = [r for r in rows if not r.get("answerable")]
+        got = (
+            sum(r.get("difficulty") == "easy" for r in yes),
+            sum(r.get("difficulty") == "hard" for r in yes),
+            sum(r.get("difficulty") == "hard" for r in no),
+            sum(r.get("difficulty") == "easy" for r in no),
+        )
+        if got != counts[name]:
+            problems.append(f"{name}: (easy, hard, on topic, off topic) is {got}, expected {counts[name]}")
+        if name == "multi":
+            per_doc = Counter(str(r.get("doc")) for r in yes)
+            easy = Counter(str(r.get("doc")) for r in yes if r.get("difficulty") == "easy")
+            uneven = {d: per_doc[d] for d in docs if per_doc[d] not in _PER_DOC}
+            if uneven:
+                problems.append(f"multi: answers per document outside {_PER_DOC.start}–{_PER_DOC.stop - 1}: {uneven}")
+            few = {d: easy[d] for d in docs if easy[d] < _EASY_PER_DOC}
+            if few:
+                problems.append(f"multi: fewer than {_EASY_PER_DOC} easy answers in {few}")
+
+    def check_kb(problems: list[str]) -> None:
+        """kb/ holds the four documents: the shipped article byte for byte, and the Debian texts.
+
+        Each licence file has heldout4's front matter (the ``# source:`` and ``# licence:``
+        comment lines, then title, author, publisher, published, section), no line break
+        inside a paragraph, and a body equal to its Debian file (less ``dropped``) after
+        white space normalisation.
+        """
+        kb = layout.kb
+        names = sorted(p.stem for p in kb.glob("*.md"))
+        if names != sorted(docs):
+            problems.append(f"kb: documents {names}, expected {sorted(docs)}")
+        shipped = fifth.ROOT / "knowledge" / f"{fifth.ARTICLE_ID}.md"
+        copy = kb / f"{fifth.ARTICLE_ID}.md"
+        if shipped.exists() and copy.exists() and shipped.read_bytes() != copy.read_bytes():
+            problems.append(f"kb: {fifth.ARTICLE_ID}.md differs from knowledge/{fifth.ARTICLE_ID}.md")
+        for stem, debian in converted.items():
+            path = kb / f"{stem}.md"
+            if not path.exists():
+                continue
+            head = path.read_text("utf-8").split("\n---\n", 1)[0]
+            if f"\n# source: Debian {DEBIAN / debian} " not in head or "\n# licence: " not in head:
+                problems.append(f"kb {stem}: front matter lacks the # source: and # licence: lines")
+            front, body = fifth.read_document(path)
+            if sorted(front) != sorted(_FRONT):
+                problems.append(f"kb {stem}: front matter fields {sorted(front)}, expected {sorted(_FRONT)}")
+            original = (DEBIAN / debian).read_text().split() if (DEBIAN / debian).exists() else None
+            if original is not None and stem in left_out:
+                original.remove(left_out[stem])
+            if original is not None and " ".join(body.split()) != " ".join(original):
+                problems.append(f"kb {stem}: body differs from {DEBIAN / debian} beyond white space")
+            if any("\n" in p.strip() for p in body.split("\n\n")):
+                problems.append(f"kb {stem}: a paragraph still has a line break inside it")
+
+    def main(argv: list[str]) -> int:
+        if argv:
+            print("usage: verify.py")
+            return 2
+        problems: list[str] = []
+        try:
+            sets = {name: fifth.check_questions(name, problems, layout) for name in fifth.SETS}
+        except (OSError, ValueError) as error:  # a missing or unreadable file, a line that is not JSON
+            print(f"problem: cannot read the set: {error}")
+            return 1
+        for name, rows in sets.items():
+            check_counts(name, rows, problems)
+        fifth.check_repeats(sets, problems, layout)
+        check_kb(problems)
+        left = sorted(set(range(len(fifth.article_paragraphs(layout)))) - fifth.asked(sets["article"], layout))
+        if left:
+            problems.append(f"article: body paragraphs without a question: {left}")
+        for name, rows in sets.items():
+            print(fifth.summarise(name, rows, layout))
+        kb_docs = sorted(layout.kb.glob("*.md"))
+        print(
+            f"{layout.kb.name}/: {len(kb_docs)} documents, {sum(len(fifth.paragraphs(p)) for p in kb_docs)} paragraphs"
+        )
+        for p in problems:
+            print("problem:", p)
+        return 1 if problems else 0
+
+    return partial(fifth.load_questions, layout=layout), main

@@ -221,8 +221,11 @@ def answer_question(
     asked = _as_read(cleaned, analyzer, names)
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
-    spelled = names.spelled_out(asked, analyzer) if names is not None else {}
-    query = names.take_versions(query, asked, analyzer, spelled) if names is not None else query
+    spelled: dict[str, int] = {}
+    if names is not None:
+        words = list(analyzer.words(asked))  # read once for both rules
+        spelled = names.spelled_out(words)
+        query = names.take_versions(query, words, spelled)
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
     if decline and within is None and names is not None:

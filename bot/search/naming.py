@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -37,10 +37,10 @@ _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "m
 # How far back from a kind word a name may start: "gnu affero general public license".
 _NAME_WORDS = 4
 # A name with its version glued on, as people type it: "gplv3", "gpl3", "mpl2".
+_GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
 # A version as typed ("3", "2.0", "v3"), and its value with trailing ".0"s dropped ("2.0" -> "2").
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)", re.IGNORECASE)
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
-_GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
 
 _cache: weakref.WeakKeyDictionary[Index, Names] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -59,8 +59,8 @@ class Names:
     versions: Mapping[int, frozenset[str]] = field(default_factory=dict)  # position -> its version numerals ("3")
     titles: tuple[tuple[tuple[str, ...], int], ...] = ()  # each title's terms before its first comma, and whose
 
-    def spelled_out(self, text: str, analyzer: Analyzer) -> dict[str, int]:
-        """The terms of ``text`` that spell out a whole title, each -> the document it names.
+    def spelled_out(self, words: Sequence[Word]) -> dict[str, int]:
+        """The terms of the question ``words`` that spell out a whole title, each -> the document it names.
 
         "GNU General Public License version 1", asked of GPL-1, LGPL-2 and the GFDL, holds no
         word that names one of them alone: every word is in two titles. As a run, it is
@@ -69,7 +69,7 @@ class Names:
         """
         if not self.titles:
             return {}
-        terms = [word.terms[0] for word in analyzer.words(text) if word.terms]
+        terms = [word.terms[0] for word in words if word.terms]
         found: dict[str, int] = {}
         for title, position in self.titles:
             size = len(title)
@@ -99,9 +99,7 @@ class Names:
                 named.add(position)
         return (Query(tuple(kept)) if named else query), frozenset(named)
 
-    def take_versions(
-        self, query: Query, text: str, analyzer: Analyzer, spelled: Mapping[str, int] | None = None
-    ) -> Query:
+    def take_versions(self, query: Query, words: Sequence[Word], spelled: Mapping[str, int] | None = None) -> Query:
         """``query`` without the numerals that are the version of a document it names ("gpl 3", "mpl 2.0").
 
         A numeral is among the most informative words a question can hold, so "3" of "gpl 3:
@@ -112,7 +110,6 @@ class Names:
         """
         if not self.versions:
             return query
-        words = list(analyzer.words(text))
         owners = {**(spelled or {}), **self.owners}
         versions: set[str] = set()
         for at, word in enumerate(words):

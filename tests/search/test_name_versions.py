@@ -31,7 +31,7 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
 def surfaces(snapshot: Snapshot, question: str) -> list[str]:
     names = document_names(snapshot.index, snapshot.analyzer)
     query = read_question(question, snapshot.index, snapshot.analyzer, snapshot.speller)
-    return [c.surface for c in names.take_versions(query, question, snapshot.analyzer).concepts]
+    return [c.surface for c in names.take_versions(query, list(snapshot.analyzer.words(question))).concepts]
 
 
 def test_the_named_documents_version_is_dropped_as_typed(licences):

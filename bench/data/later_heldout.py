@@ -81,7 +81,7 @@ def converted_checker(
     docs = (fifth.ARTICLE_ID, *converted)
     left_out = dropped or {}
 
-    def check_counts(name: str, rows: list[dict[str, object]], problems: list[str]) -> None:
+    def check_counts(name: str, rows: list[dict[str, object]], problems: list[str], layout: fifth.Layout) -> None:
         """heldout5's make-up check, with this knowledge base's documents."""
         yes = [r for r in rows if r.get("answerable")]
         no = [r for r in rows if not r.get("answerable")]
@@ -103,7 +103,7 @@ def converted_checker(
             if few:
                 problems.append(f"multi: fewer than {_EASY_PER_DOC} easy answers in {few}")
 
-    def check_kb(problems: list[str]) -> None:
+    def check_kb(problems: list[str], layout: fifth.Layout) -> None:
         """kb/ holds the four documents: the shipped article byte for byte, and the Debian texts.
 
         Each licence file has heldout4's front matter (the ``# source:`` and ``# licence:``
@@ -137,31 +137,5 @@ def converted_checker(
             if any("\n" in p.strip() for p in body.split("\n\n")):
                 problems.append(f"kb {stem}: a paragraph still has a line break inside it")
 
-    def main(argv: list[str]) -> int:
-        if argv:
-            print("usage: verify.py")
-            return 2
-        problems: list[str] = []
-        try:
-            sets = {name: fifth.check_questions(name, problems, layout) for name in fifth.SETS}
-        except (OSError, ValueError) as error:  # a missing or unreadable file, a line that is not JSON
-            print(f"problem: cannot read the set: {error}")
-            return 1
-        for name, rows in sets.items():
-            check_counts(name, rows, problems)
-        fifth.check_repeats(sets, problems, layout)
-        check_kb(problems)
-        left = sorted(set(range(len(fifth.article_paragraphs(layout)))) - fifth.asked(sets["article"], layout))
-        if left:
-            problems.append(f"article: body paragraphs without a question: {left}")
-        for name, rows in sets.items():
-            print(fifth.summarise(name, rows, layout))
-        kb_docs = sorted(layout.kb.glob("*.md"))
-        print(
-            f"{layout.kb.name}/: {len(kb_docs)} documents, {sum(len(fifth.paragraphs(p)) for p in kb_docs)} paragraphs"
-        )
-        for p in problems:
-            print("problem:", p)
-        return 1 if problems else 0
-
+    main = partial(fifth.main, layout=layout, counts_check=check_counts, kb_check=check_kb)
     return partial(fifth.load_questions, layout=layout), main

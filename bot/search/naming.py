@@ -57,7 +57,7 @@ class Names:
     heads: frozenset[str] = frozenset()  # kinds a title puts right after a name ("Public License", not ", version")
     owners: Mapping[str, int] = field(default_factory=dict)  # each name word -> the document it names
     versions: Mapping[int, frozenset[str]] = field(default_factory=dict)  # position -> its version numerals ("3")
-    titles: tuple[tuple[tuple[str, ...], int], ...] = ()  # each title's terms before its first comma, and whose
+    titles: Mapping[tuple[str, ...], int] = field(default_factory=dict)  # a title's terms before its comma -> whose
 
     def spelled_out(self, words: Sequence[Word]) -> dict[str, int]:
         """The terms of the question ``words`` that spell out a whole title, each -> the document it names.
@@ -70,12 +70,13 @@ class Names:
         if not self.titles:
             return {}
         terms = [word.terms[0] for word in words if word.terms]
+        runs = {
+            tuple(terms[i : i + size]) for size in {len(t) for t in self.titles} for i in range(len(terms) - size + 1)
+        }
         found: dict[str, int] = {}
-        for title, position in self.titles:
-            size = len(title)
-            if any(tuple(terms[i : i + size]) == title for i in range(len(terms) - size + 1)):
-                for term in title:
-                    found.setdefault(term, position)
+        for title in sorted(runs.intersection(self.titles), key=self.titles.__getitem__):
+            for term in title:
+                found.setdefault(term, self.titles[title])
         return found
 
     def named(self, term_ids: frozenset[int]) -> dict[int, int]:
@@ -177,12 +178,13 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         position: frozenset(v for v in map(_version, _NUMBERS.findall(f"{d.doc_id} {d.meta.title}")) if v)
         for position, d in enumerate(index.documents)
     }
-    # A title spelled out names its document even when every word of it is in another title.
-    titles = tuple(
-        (phrase, position)
-        for position, d in enumerate(index.documents if len(index.documents) > 1 else ())
-        if len(phrase := _title_phrase(d.meta.title, analyzer)) >= 2
-    )
+    # A title spelled out names its document even when every word of it is in another title;
+    # one that several documents share ("Synthetic document 1", "… 2") names none of them.
+    phrases: dict[tuple[str, ...], list[int]] = {}
+    for position, d in enumerate(index.documents if len(index.documents) > 1 else ()):
+        if len(phrase := _title_phrase(d.meta.title, analyzer)) >= 2:
+            phrases.setdefault(phrase, []).append(position)
+    titles = {phrase: positions[0] for phrase, positions in phrases.items() if len(positions) == 1}
     found = Names(
         terms, frozenset(owned), unheld, kinds, kinds & closing, owned, versions if owned or titles else {}, titles
     )

@@ -58,3 +58,16 @@ def test_the_spelled_out_title_answers_from_its_document(licences):
         first = answer.results[0]
         assert first.document.doc_id == "ggl-1", question
         assert first.quote.text == "You may sell copies of the Program and charge a fee for the transfer.", question
+
+
+def test_a_title_several_documents_share_names_none_of_them(tmp_path):
+    files = {
+        f"notes-{n}.md": front_matter(title=f"Harbour notes {n}") + f"The harbour plan adds {n} berths.\n"
+        for n in (1, 2)
+    }
+    snapshot = build_snapshot(make_kb(tmp_path, {**files, "ggl-1.md": GGL}))
+    # "Harbour notes" is each notes file's title less its numeral: it says which kind, not which one.
+    assert spelled_out(snapshot, "how many berths do the harbour notes add") == {}
+    assert set(spelled_out(snapshot, "gizmo general licence: can i sell copies").values()) == {
+        position(snapshot, "ggl-1")
+    }

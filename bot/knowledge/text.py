@@ -170,6 +170,8 @@ _SPACES = re.compile(r"\s+")
 
 def strip_invisible(text: str) -> str:
     """Replace control, format (zero-width, bidi) and unassigned characters by spaces."""
+    if text.isprintable():
+        return text  # no character of category C: every question pays this check, few the loop
     out = []
     for ch in text:
         category = unicodedata.category(ch)

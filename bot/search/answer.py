@@ -25,7 +25,7 @@ from bot.search.lexicon import FRAMING
 from bot.search.naming import Names, absent_name, document_names, name_words, unglued, without_name_meaning
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
-from bot.search.tokenizer import Analyzer
+from bot.search.tokenizer import Analyzer, Word
 from bot.search.vectors import Encode, VectorTable
 
 __all__ = [
@@ -222,15 +222,16 @@ def answer_question(
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
     spelled: dict[str, int] = {}
+    words: list[Word] = []
     if names is not None:
-        words = list(analyzer.words(asked))  # read once for both rules
+        words = list(analyzer.words(asked))  # read once for the three name rules
         spelled = names.spelled_out(words)
         query = names.take_versions(query, words, spelled)
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
     if decline and within is None and names is not None:
         # Asked about the MIT licence, the nearest answer is another licence's clause.
-        absent = absent_name(asked, query, analyzer, names, index)
+        absent = absent_name(asked, query, analyzer, names, index, words)
         if absent:
             return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
@@ -599,7 +600,7 @@ def _result(
 ) -> Result:
     passage = index.passages[ordinal]
     span = _best_window(passage, index.unit_terms(ordinal), values)
-    return _make_result(index, analyzer, query, ordinal, score, span, coverage, informative)
+    return _make_result(index, analyzer, query, ordinal, score, span, coverage, informative, passage)
 
 
 def _make_result(
@@ -611,9 +612,10 @@ def _make_result(
     span: Span,
     coverage: float,
     informative: int,
+    passage: Passage | None = None,
 ) -> Result:
     """A Result quoting ``span`` of the passage: always an exact slice of its source."""
-    passage = index.passages[ordinal]
+    passage = passage if passage is not None else index.passages[ordinal]
     quote_text = span.of(passage.source)
     return Result(
         passage=passage,

@@ -215,7 +215,9 @@ def _closing_terms(title: str, analyzer: Analyzer) -> set[str]:
     return {term for before, token in pairwise(tokens) if before[-1].isalnum() for term in analyzer.terms(token)[:1]}
 
 
-def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index: Index) -> str:
+def absent_name(
+    text: str, query: Query, analyzer: Analyzer, names: Names, index: Index, words: Sequence[Word] | None = None
+) -> str:
     """The words of ``text`` naming a document of a kind the knowledge base holds, but not held.
 
     "does the mit license require attribution", asked of three other licences, gets the
@@ -229,12 +231,13 @@ def absent_name(text: str, query: Query, analyzer: Analyzer, names: Names, index
     the first plain English word or determiner. Returns the words as typed ("mit
     license"), or "" when the question names none. A hyphenated word names one when
     neither it nor any part of it is in the texts ("by-sa license", not "open-source").
+    ``words`` are ``analyzer.words(text)`` when the caller has read them already.
     """
     if not names.kinds:
         return ""
     concepts = {c.surface: c for c in query.concepts}
     english = english_frequency()
-    words = list(analyzer.words(text))
+    words = list(analyzer.words(text)) if words is None else list(words)
     for at, kind in enumerate(words):
         if at == 0 or not _is_kind(kind, analyzer, names.kinds):
             continue

@@ -1,7 +1,9 @@
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.knowledge.text import clean_question, has_words, split_sentences, unwrap
+from bot.knowledge.text import clean_question, has_words, split_sentences, strip_invisible, unwrap
 
 
 def sentences(text: str) -> list[str]:
@@ -117,3 +119,10 @@ def test_unwrap_changes_only_white_space(text):
     shown = unwrap(text)
     assert shown.split() == text.split()
     assert "".join(shown.split()) == "".join(text.split())
+
+
+@given(st.text())
+def test_strip_invisible_replaces_exactly_the_control_format_and_unassigned_characters(text):
+    expected = "".join(" " if unicodedata.category(c)[0] == "C" and c not in "\n\t" else c for c in text)
+    assert strip_invisible(text) == expected
+    assert strip_invisible("a\u200bb\x07c\u00a0d") == "a b c\u00a0d"  # the fast path must not skip these

@@ -37,7 +37,7 @@ _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "m
 # How far back from a kind word a name may start: "gnu affero general public license".
 _NAME_WORDS = 4
 # A name with its version glued on, as people type it: "gplv3", "gpl3", "mpl2".
-_GLUED = re.compile(r"([a-z]+?)(v?\d+)", re.IGNORECASE)
+_GLUED = re.compile(r"([a-z]+?)(v?\d+(?:\.\d+)*)", re.IGNORECASE)
 # A version as typed ("3", "2.0", "v3"), and its value with trailing ".0"s dropped ("2.0" -> "2").
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)", re.IGNORECASE)
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
@@ -150,12 +150,22 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     closing: set[str] = set()  # title terms right after another word, no punctuation between
     # With one document there is nothing to choose between, and its title words are its topic.
     for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
-        id_terms = set(analyzer.terms(document.doc_id.replace("-", " ")))
+        id_terms = set(analyzer.terms(document.doc_id.replace("-", " "))) | _acronyms(document.meta.title, analyzer)
         for term in id_terms | set(analyzer.terms(document.meta.title)):
             if not _NUMERAL.match(term):
                 owners.setdefault(term, set()).add(position)
         closing.update(_closing_terms(document.meta.title, analyzer))
         from_id.update(id_terms)
+    kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
+    # "the EUobserver article", "Blewett-Mundy's piece": a proper name in the byline names
+    # its document too, where it is no other document's and no title's shared word.
+    bylines: dict[str, set[int]] = {}
+    for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
+        for term in _proper_terms(f"{document.meta.author} {document.meta.publisher}", analyzer):
+            bylines.setdefault(term, set()).add(position)
+    for term, docs in bylines.items():
+        if len(docs) == 1 and owners.get(term, docs) == docs:
+            owners[term] = docs
     terms: dict[int, int] = {}
     unheld: dict[str, int] = {}
     for term, docs in owners.items():
@@ -172,7 +182,6 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
         inside = int(np.count_nonzero((postings >= lo) & (postings < hi)))
         if inside * 2 >= len(postings) or (inside == 0 and term in from_id):
             terms[term_id] = position
-    kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
     owned = {index.terms[t]: position for t, position in terms.items()} | unheld
     versions = {
         position: frozenset(v for v in map(_version, _NUMBERS.findall(f"{d.doc_id} {d.meta.title}")) if v)
@@ -191,6 +200,28 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     with _lock:
         _cache[index] = found
     return found
+
+
+def _proper_terms(text: str, analyzer: Analyzer) -> set[str]:
+    """Terms of ``text``'s words that are not English words ("EUobserver", "Netscape"; not "Free")."""
+    english = english_frequency()
+    return {t for w in analyzer.words(text) if w.base not in english for t in w.terms if t.isalpha()}
+
+
+def _acronyms(title: str, analyzer: Analyzer) -> set[str]:
+    """Short names a Title Case title is known by: its initials, and those after its first word.
+
+    "GNU Free Documentation License" is "GFDL" and "FDL", "Mozilla Public License" is
+    "MPL": people type these, and read as an unknown word before "version" the question
+    would name a document we lack. Sentence-case titles (an article's headline) have none,
+    and an initialism that is an English word ("cat") is left as the word.
+    """
+    words = [w for w in title.split(",")[0].split() if not _NUMERAL.match(w)]
+    if len(words) < 3 or not all(w[0].isupper() for w in words):
+        return set()
+    initials = "".join(w[0] for w in words).lower()
+    english = english_frequency()
+    return {analyzer.term(a) for a in (initials, initials[1:]) if len(a) >= 3 and a.isalpha() and a not in english}
 
 
 def _title_phrase(title: str, analyzer: Analyzer) -> tuple[str, ...]:

@@ -61,11 +61,12 @@ class Reading:
 def seen_sets() -> list[quality.QuestionSet]:
     """Every set that has been run and looked at: the tuning sets, held-outs 5 on, SQuAD 2 and 3's articles.
 
-    The newest held-out set (``LATEST_HELDOUT``) is left out: it stays unseen until its one run.
+    A held-out set nobody has run yet (``UNSEEN_HELDOUT``) is left out until its one run.
     """
     sets = quality.tuning_sets()
-    for which in range(5, quality.LATEST_HELDOUT):
-        sets += quality.heldout_sets(which)
+    for which in range(5, quality.LATEST_HELDOUT + 1):
+        if which != quality.UNSEEN_HELDOUT:
+            sets += quality.heldout_sets(which)
     return sets + quality.squad_sets(2)[:-1] + quality.squad_sets(3)[:-1]
 
 

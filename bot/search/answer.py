@@ -231,7 +231,9 @@ def answer_question(
         return done(Status.EMPTY, cleaned)
     if decline and within is None and names is not None:
         # Asked about the MIT licence, the nearest answer is another licence's clause.
-        absent = absent_name(asked, query, analyzer, names, index, words)
+        absent = names.missing_version(asked, words, spelled) or absent_name(
+            asked, query, analyzer, names, index, words
+        )
         if absent:
             return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -109,10 +109,51 @@ class Names:
         ("apache license version 2.0"), it is the rest of the name. Any other numeral, and
         a version the named document does not have ("gpl 2" asked of GPL-3), is a word.
         """
-        if not self.versions:
+        versions = {
+            words[at].base for at, _, owner, number in self._named_versions(words, spelled) if self._has(owner, number)
+        }
+        if not versions:
             return query
+        return Query(tuple(c for c in query.concepts if c.surface not in versions))
+
+    def missing_version(self, text: str, words: Sequence[Word], spelled: Mapping[str, int] | None = None) -> str:
+        """The name and version as typed ("mpl 2.0") when the named document is another version of it.
+
+        Asked "what does the mozilla public license 2.0 say…" of MPL-1.1, the nearest clause
+        is 1.1's: another licence's terms, as surely as the MIT licence's would be. The
+        version must follow the name as ``take_versions`` reads it, the document must state
+        versions of its own, none may be it or start it ("mpl 1" is 1.1's), and no other word
+        of the question may name a document.
+        """
         owners = {**(spelled or {}), **self.owners}
-        versions: set[str] = set()
+        for at, back, owner, number in self._named_versions(words, spelled):
+            if self.versions.get(owner) and not self._has(owner, number):
+                # From the name's first word: "mozilla public license 2.0", not "license 2.0".
+                while (
+                    back > 0
+                    and (terms := set(words[back - 1].terms))
+                    and all(owners.get(t) == owner or t in self.kinds for t in terms)
+                ):
+                    back -= 1
+                # "besides the GPL 2.0" in a question that names the MPL, or "library gpl v2"
+                # (the Library GPL, held): a version mentioned beside a named document is a topic.
+                others = (w for i, w in enumerate(words) if not back <= i <= at)
+                if any(t in owners and t not in self.kinds for w in others for t in w.terms):
+                    return ""
+                return text[words[back].start : words[at].end]
+        return ""
+
+    def _has(self, owner: int, number: str) -> bool:
+        """Whether ``number`` is one of the document's versions, or their leading part ("1" of "1.1")."""
+        return any(v == number or v.startswith(f"{number}.") for v in self.versions.get(owner, ()))
+
+    def _named_versions(
+        self, words: Sequence[Word], spelled: Mapping[str, int] | None
+    ) -> Iterator[tuple[int, int, int, str]]:
+        """(numeral's position, name word's position, named document, version) for each numeral after a name."""
+        if not self.versions:
+            return
+        owners = {**(spelled or {}), **self.owners}
         for at, word in enumerate(words):
             number = _version(word.base)
             if number is None:
@@ -120,14 +161,10 @@ class Names:
             for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
                 owner = next((owners[t] for t in words[back].terms if t in owners), None)
                 if owner is not None:
-                    if number in self.versions.get(owner, ()):
-                        versions.add(word.base)
+                    yield at, back, owner, number
                     break
                 if not words[back].terms or not set(words[back].terms) <= self.kinds:
                     break
-        if not versions:
-            return query
-        return Query(tuple(c for c in query.concepts if c.surface not in versions))
 
 
 def document_names(index: Index, analyzer: Analyzer) -> Names:

@@ -53,3 +53,43 @@ def test_the_version_no_longer_picks_the_sentences_that_say_it(licences):
         # "version 3" came first.
         answer = answer_question(question, licences.index, licences.analyzer, licences.speller, blend=licences.blend)
         assert answer.results[0].quote.text == "You may ship binaries only with the source code beside them.", question
+
+
+def ask(snapshot: Snapshot, question: str, **options: object):
+    return answer_question(
+        question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend, **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("wpl 2: can i ship binaries without the source", "wpl 2"),
+        ("does the widget public licence version 4 let me ship binaries", "widget public licence version 4"),
+        ("gdpl 3.0 - may i sell copies", "gdpl 3.0"),
+    ],
+)
+def test_another_version_of_a_held_document_is_declined_as_one_we_lack(licences, question, absent):
+    # Answered, it would quote version 3's terms as if they were version 2's.
+    answer = ask(licences, question)
+    assert not answer.answered and answer.absent == absent, question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "wpl 3: can i ship binaries without the source",  # the version held
+        "wpl: can i ship binaries without the source",  # no version
+        "gdpl 2: may i sell copies",  # "2" is "2.0"
+        "wpl: is code i got under wpl 2 covered when i ship binaries",  # named first, another version as a topic
+        "wpl 3 section 5: what about warranty",  # a numeral after another word
+    ],
+)
+def test_the_held_version_no_version_or_a_version_as_topic_is_answered(licences, question):
+    answer = ask(licences, question)
+    assert answer.answered and not answer.absent, question
+
+
+def test_a_question_asked_of_one_document_is_not_declined_for_its_version(licences):
+    answer = ask(licences, "wpl 2: can i ship binaries without the source", doc_id="wpl-3")
+    assert answer.answered

@@ -176,7 +176,9 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     does … actually mean?" is a definition word all over a licence, so it names nothing
     there. So must an id word, unless its document never uses it: then it is only the
     document's short name, and another text that says it is quoting the name ("gpl-2":
-    the GPL's own text never says "GPL", the LGPL's preamble does).
+    the GPL's own text never says "GPL", the LGPL's preamble does). A Title Case title's
+    initials count as id words ("fdl"), and a byline's proper names as title words
+    ("euobserv"), never as kinds.
     """
     with _lock:
         found = _cache.get(index)

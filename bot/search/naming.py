@@ -109,8 +109,9 @@ class Names:
         ("apache license version 2.0"), it is the rest of the name. Any other numeral, and
         a version the named document does not have ("gpl 2" asked of GPL-3), is a word.
         """
+        owners = self._owners(spelled)
         versions = {
-            words[at].base for at, _, owner, number in self._named_versions(words, spelled) if self._has(owner, number)
+            words[at].base for at, _, owner, number in self._named_versions(words, owners) if self._has(owner, number)
         }
         if not versions:
             return query
@@ -125,8 +126,8 @@ class Names:
         versions of its own, none may be it or start it ("mpl 1" is 1.1's), and no other word
         of the question may name a document.
         """
-        owners = {**(spelled or {}), **self.owners}
-        for at, back, owner, number in self._named_versions(words, spelled):
+        owners = self._owners(spelled)
+        for at, back, owner, number in self._named_versions(words, owners):
             if self.versions.get(owner) and not self._has(owner, number):
                 # From the name's first word: "mozilla public license 2.0", not "license 2.0".
                 while (
@@ -147,13 +148,14 @@ class Names:
         """Whether ``number`` is one of the document's versions, or their leading part ("1" of "1.1")."""
         return any(v == number or v.startswith(f"{number}.") for v in self.versions.get(owner, ()))
 
-    def _named_versions(
-        self, words: Sequence[Word], spelled: Mapping[str, int] | None
-    ) -> Iterator[tuple[int, int, int, str]]:
+    def _owners(self, spelled: Mapping[str, int] | None) -> Mapping[str, int]:
+        """Each name word -> its document, with a spelled-out title's words (ids and titles win)."""
+        return {**spelled, **self.owners} if spelled else self.owners
+
+    def _named_versions(self, words: Sequence[Word], owners: Mapping[str, int]) -> Iterator[tuple[int, int, int, str]]:
         """(numeral's position, name word's position, named document, version) for each numeral after a name."""
         if not self.versions:
             return
-        owners = {**(spelled or {}), **self.owners}
         for at, word in enumerate(words):
             number = _version(word.base)
             if number is None:
@@ -187,6 +189,7 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     owners: dict[str, set[int]] = {}
     from_id: set[str] = set()
     closing: set[str] = set()  # title terms right after another word, no punctuation between
+    bylines: dict[str, set[int]] = {}
     # With one document there is nothing to choose between, and its title words are its topic.
     for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
         id_terms = set(analyzer.terms(document.doc_id.replace("-", " "))) | _acronyms(document.meta.title, analyzer)
@@ -195,13 +198,11 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
                 owners.setdefault(term, set()).add(position)
         closing.update(_closing_terms(document.meta.title, analyzer))
         from_id.update(id_terms)
+        for term in _proper_terms(f"{document.meta.author} {document.meta.publisher}", analyzer):
+            bylines.setdefault(term, set()).add(position)
     kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
     # "the EUobserver article", "Blewett-Mundy's piece": a proper name in the byline names
     # its document too, where it is no other document's and no title's shared word.
-    bylines: dict[str, set[int]] = {}
-    for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
-        for term in _proper_terms(f"{document.meta.author} {document.meta.publisher}", analyzer):
-            bylines.setdefault(term, set()).add(position)
     for term, docs in bylines.items():
         if len(docs) == 1 and owners.get(term, docs) == docs:
             owners[term] = docs

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.search.answer import Answer, answer_question
 from bot.serving.snapshot import Snapshot, build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,18 @@ def front_matter(title: str = "A title", author: str = "A. Writer", publisher: s
     lines = ["---", f"title: {title}", f"author: {author}", f"publisher: {publisher}"]
     lines += [f"{key}: {value}" for key, value in extra.items()]
     return "\n".join([*lines, "---", ""])
+
+
+def answer_lexically(snapshot: Snapshot, question: str, **options: Any) -> Answer:
+    """``answer_question`` on a snapshot's index by words alone, with its blend (the name rules need no vectors)."""
+    return answer_question(
+        question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend, **options
+    )
+
+
+def document_position(snapshot: Snapshot, doc_id: str) -> int:
+    """The index position of the document ``doc_id`` (what ``Names`` maps name words to)."""
+    return next(i for i, d in enumerate(snapshot.index.documents) if d.doc_id == doc_id)
 
 
 def make_kb(folder: Path, files: dict[str, str | bytes]) -> Path:

@@ -9,9 +9,9 @@ import pytest
 
 from bot.adapter.render import render_answer
 from bot.cli import answer_json
-from bot.search.answer import Status, answer_question
+from bot.search.answer import Status
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import answer_lexically, front_matter, make_kb
 
 WPL = front_matter(title="Widget Public Licence, version 2", author="Widget Foundation") + (
     "You may sell copies of the Program and charge a fee for each copy you transfer.\n\n"
@@ -32,12 +32,6 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return build_snapshot(Path(folder))
 
 
-def ask(snapshot: Snapshot, question: str, decline: bool = True):
-    return answer_question(
-        question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend, decline=decline
-    )
-
-
 def test_a_licence_the_knowledge_base_lacks_is_declined_by_name(licences):
     for question, name in (
         ("can i sell copies under the zorblax licence", "zorblax licence"),
@@ -46,8 +40,8 @@ def test_a_licence_the_knowledge_base_lacks_is_declined_by_name(licences):
         ("can i sell copies under the cc-by licence", "cc-by licence"),  # read as parts, each too short
     ):
         # Read for its words alone, the question is another licence's clause.
-        assert ask(licences, question, decline=False).results[0].quote.text.startswith("You may")
-        answer = ask(licences, question)
+        assert answer_lexically(licences, question, decline=False).results[0].quote.text.startswith("You may")
+        answer = answer_lexically(licences, question)
         assert answer.status is Status.NOT_FOUND and answer.absent == name, question
 
 
@@ -60,7 +54,7 @@ def test_names_it_holds_describing_words_and_typos_are_still_answered(licences):
         "can i sell copies under the wpl-2 licence",  # a name it holds, with its version
         "can i sell copies under a fee-charging licence",  # hyphenated, and "fee" is in the texts
     ):
-        answer = ask(licences, question)
+        answer = answer_lexically(licences, question)
         assert answer.answered and not answer.absent, question
 
 
@@ -70,13 +64,13 @@ def test_a_name_of_several_words_is_read_back_to_its_first(licences):
         ("can i sell copies under the zorblax widget licence", "zorblax widget licence"),
         ("can i sell copies under the zorblax 2-widget licence", "zorblax 2-widget licence"),
     ):
-        answer = ask(licences, question)
+        answer = answer_lexically(licences, question)
         assert answer.status is Status.NOT_FOUND and answer.absent == name, question
     for question in (
         "can i sell copies under a widely used public licence",  # an English word stops the look-back
         "can i sell copies under the widget public licence",  # every word of it is held
     ):
-        answer = ask(licences, question)
+        answer = answer_lexically(licences, question)
         assert answer.answered and not answer.absent, question
 
 
@@ -88,8 +82,8 @@ def test_an_english_word_names_a_missing_document_only_where_it_shows_it_does(li
         ("Can I sell copies under the Zephyr Licence?", "Zephyr Licence"),
         ("zephyr public licence: can i sell copies", "zephyr public licence"),  # opening the question
     ):
-        assert ask(licences, question, decline=False).results[0].quote.text.startswith("You may")
-        answer = ask(licences, question)
+        assert answer_lexically(licences, question, decline=False).results[0].quote.text.startswith("You may")
+        answer = answer_lexically(licences, question)
         assert answer.status is Status.NOT_FOUND and answer.absent == name, question
     for question in (
         "can i sell copies under the stricter licence",  # lower-case, straight before the kind word
@@ -97,17 +91,17 @@ def test_an_english_word_names_a_missing_document_only_where_it_shows_it_does(li
         "can i sell copies under the zephyr widget licence",  # "widget" names a licence we hold
         "can i sell copies of the zephyr version",  # titles put "version" after a comma, never a name
     ):
-        answer = ask(licences, question)
+        answer = answer_lexically(licences, question)
         assert answer.answered and not answer.absent, question
 
 
 def test_a_single_document_has_no_kind_to_lack(tmp_path):
     snapshot = build_snapshot(make_kb(tmp_path, {"harbour.md": HARBOUR}))
-    assert not ask(snapshot, "how many ferry berths does the zorblax plan add").absent
+    assert not answer_lexically(snapshot, "how many ferry berths does the zorblax plan add").absent
 
 
 def test_the_reply_names_the_missing_document_and_says_what_it_has(licences):
-    answer = ask(licences, "does the **zorblax** licence let me sell copies?")
+    answer = answer_lexically(licences, "does the **zorblax** licence let me sell copies?")
     assert answer.absent == "zorblax licence"  # as typed, less the Markdown the question lost
     reply = render_answer(answer, licences.documents)
     description = reply.embeds[0]["description"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.answer import answer_question, is_label
+from bot.search.answer import is_label
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import attach_vectors, front_matter, make_kb
+from tests.conftest import answer_lexically, attach_vectors, front_matter, make_kb
 
 # As licences converted from plain text have it: each heading is a paragraph.
 TERMS = front_matter(title="Widget Public Licence", author="Widget Foundation") + (
@@ -53,7 +53,7 @@ def test_labels_are_short_lines_without_a_sentence_end(snapshot):
 
 
 def _first(snapshot: Snapshot, question: str) -> str:
-    answer = answer_question(question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend)
+    answer = answer_lexically(snapshot, question)
     assert answer.answered, question
     return answer.results[0].quote.text
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.answer import answer_question
 from bot.search.naming import document_names
 from bot.search.query import read_question
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import answer_lexically, front_matter, make_kb
 
 WPL = front_matter(title="Widget Public Licence, version 3", author="Widget Foundation") + (
     '"This Licence" refers to version 3 of the Widget Public Licence.\n\n'
@@ -51,14 +50,8 @@ def test_the_version_no_longer_picks_the_sentences_that_say_it(licences):
     for question in ("wpl 3: what about the source", "wpl 3: can i ship it"):
         # Read as a word, "3" is rarer than any other the question holds: the clause saying
         # "version 3" came first.
-        answer = answer_question(question, licences.index, licences.analyzer, licences.speller, blend=licences.blend)
+        answer = answer_lexically(licences, question)
         assert answer.results[0].quote.text == "You may ship binaries only with the source code beside them.", question
-
-
-def ask(snapshot: Snapshot, question: str, **options: object):
-    return answer_question(
-        question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend, **options
-    )
 
 
 @pytest.mark.parametrize(
@@ -71,7 +64,7 @@ def ask(snapshot: Snapshot, question: str, **options: object):
 )
 def test_another_version_of_a_held_document_is_declined_as_one_we_lack(licences, question, absent):
     # Answered, it would quote version 3's terms as if they were version 2's.
-    answer = ask(licences, question)
+    answer = answer_lexically(licences, question)
     assert not answer.answered and answer.absent == absent, question
 
 
@@ -86,10 +79,10 @@ def test_another_version_of_a_held_document_is_declined_as_one_we_lack(licences,
     ],
 )
 def test_the_held_version_no_version_or_a_version_as_topic_is_answered(licences, question):
-    answer = ask(licences, question)
+    answer = answer_lexically(licences, question)
     assert answer.answered and not answer.absent, question
 
 
 def test_a_question_asked_of_one_document_is_not_declined_for_its_version(licences):
-    answer = ask(licences, "wpl 2: can i ship binaries without the source", doc_id="wpl-3")
+    answer = answer_lexically(licences, "wpl 2: can i ship binaries without the source", doc_id="wpl-3")
     assert answer.answered

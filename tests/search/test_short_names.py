@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.search.answer import answer_question
 from bot.search.naming import Names, document_names, unglued
 from bot.search.query import read_question
 from bot.search.tokenizer import Analyzer
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import answer_lexically, front_matter, make_kb
 
 # Like GPL-2 beside LGPL-2.1: the first text never calls itself "WPL", the second quotes the
 # name ("the Lesser WPL") and never uses its own short name "lwpl".
@@ -39,7 +38,7 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
 
 
 def first_document(snapshot: Snapshot, question: str) -> str:
-    answer = answer_question(question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend)
+    answer = answer_lexically(snapshot, question)
     assert answer.answered, question
     return answer.results[0].document.doc_id
 
@@ -82,8 +81,6 @@ def test_ungluing_splits_only_names_from_their_versions():
 
 def test_the_decline_does_not_see_the_name(licences):
     # The name alone is no evidence: an off-topic question naming a licence is still declined.
-    answer = answer_question(
-        "lwpl: best pizza topping?", licences.index, licences.analyzer, licences.speller, blend=licences.blend
-    )
+    answer = answer_lexically(licences, "lwpl: best pizza topping?")
     assert not answer.answered
     assert np.isfinite(answer.coverage)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.answer import answer_question
 from bot.search.naming import document_names
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import answer_lexically, document_position, front_matter, make_kb
 
 # Like GPL-1 beside the Library GPL: every word of the first title is in the second.
 GGL = front_matter(title="Gizmo General Licence, version 1", author="Gizmo Foundation") + (
@@ -29,17 +28,13 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return build_snapshot(Path(make_kb(tmp_path_factory.mktemp("kb"), files)))
 
 
-def position(snapshot: Snapshot, doc_id: str) -> int:
-    return next(i for i, d in enumerate(snapshot.index.documents) if d.doc_id == doc_id)
-
-
 def spelled_out(snapshot: Snapshot, question: str) -> dict[str, int]:
     names = document_names(snapshot.index, snapshot.analyzer)
     return names.spelled_out(list(snapshot.analyzer.words(question)))
 
 
 def test_the_whole_title_names_the_one_it_spells(licences):
-    ggl, lggl = position(licences, "ggl-1"), position(licences, "lggl-2")
+    ggl, lggl = document_position(licences, "ggl-1"), document_position(licences, "lggl-2")
     spelled = spelled_out(licences, "may I sell copies under the Gizmo General Licence?")
     assert set(spelled.values()) == {ggl} and len(spelled) == 3
     spelled = spelled_out(licences, "may I sell copies under the Gizmo Library General Licence?")
@@ -54,7 +49,7 @@ def test_the_spelled_out_title_answers_from_its_document(licences):
         "gizmo general licence: do i need the author's permission to sell copies",
         "gizmo general licence: may i sell copies without the author's permission",
     ):
-        answer = answer_question(question, licences.index, licences.analyzer, licences.speller, blend=licences.blend)
+        answer = answer_lexically(licences, question)
         first = answer.results[0]
         assert first.document.doc_id == "ggl-1", question
         assert first.quote.text == "You may sell copies of the Program and charge a fee for the transfer.", question
@@ -69,5 +64,5 @@ def test_a_title_several_documents_share_names_none_of_them(tmp_path):
     # "Harbour notes" is each notes file's title less its numeral: it says which kind, not which one.
     assert spelled_out(snapshot, "how many berths do the harbour notes add") == {}
     assert set(spelled_out(snapshot, "gizmo general licence: can i sell copies").values()) == {
-        position(snapshot, "ggl-1")
+        document_position(snapshot, "ggl-1")
     }

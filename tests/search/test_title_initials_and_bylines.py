@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.answer import Status, answer_question
+from bot.search.answer import Status
 from bot.search.naming import document_names
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import front_matter, make_kb
+from tests.conftest import answer_lexically, document_position, front_matter, make_kb
 
 # Like the GNU FDL beside the LGPL: "WML" is the initials of the title after its first word,
 # no text says it, and its id is "gwml".
@@ -36,18 +36,10 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return build_snapshot(Path(make_kb(tmp_path_factory.mktemp("kb"), files)))
 
 
-def position(snapshot: Snapshot, doc_id: str) -> int:
-    return next(i for i, d in enumerate(snapshot.index.documents) if d.doc_id == doc_id)
-
-
-def ask(snapshot: Snapshot, question: str):
-    return answer_question(question, snapshot.index, snapshot.analyzer, snapshot.speller, blend=snapshot.blend)
-
-
 def test_a_title_case_title_is_named_by_its_initials(kb):
     names = document_names(kb.index, kb.analyzer)
-    assert names.owners["wml"] == position(kb, "gwml-1.2")
-    assert names.owners["gpl"] == position(kb, "gpl-2")
+    assert names.owners["wml"] == document_position(kb, "gwml-1.2")
+    assert names.owners["gpl"] == document_position(kb, "gpl-2")
     # A headline in sentence case has no initials ("wthpm" names nothing).
     assert not any(len(w) == 5 and w.startswith("wt") for w in names.words)
 
@@ -62,7 +54,7 @@ def test_a_title_case_title_is_named_by_its_initials(kb):
 )
 def test_the_initials_answer_from_their_document_rather_than_naming_one_we_lack(kb, question):
     # Read as an unknown word before the titles' shared "version", "wml" named a missing document.
-    answer = ask(kb, question)
+    answer = answer_lexically(kb, question)
     assert answer.status is Status.ANSWERED and not answer.absent, question
     assert answer.results[0].document.doc_id == "gwml-1.2", question
     assert answer.results[0].quote.text.startswith("You may sell printed copies of the Manual")
@@ -70,8 +62,8 @@ def test_the_initials_answer_from_their_document_rather_than_naming_one_we_lack(
 
 def test_a_proper_name_of_the_byline_names_its_document_and_an_english_word_does_not(kb):
     names = document_names(kb.index, kb.analyzer)
-    assert names.owners["harbourwatch"] == position(kb, "harbour")
-    assert names.owners["quaynew"] == position(kb, "quay")
+    assert names.owners["harbourwatch"] == document_position(kb, "harbour")
+    assert names.owners["quaynew"] == document_position(kb, "quay")
     # "Free Gizmo Foundation" is two documents' byline, and "free" is an English word.
     for term in ("free", "foundat"):
         assert term not in names.owners
@@ -79,7 +71,7 @@ def test_a_proper_name_of_the_byline_names_its_document_and_an_english_word_does
 
 def test_the_publisher_named_in_the_question_picks_its_document_not_its_front_matter(kb):
     for publisher, doc_id in (("harbourwatch", "harbour"), ("quaynews", "quay")):
-        answer = ask(kb, f"according to the {publisher} piece, how many ferry berths does the plan double")
+        answer = answer_lexically(kb, f"according to the {publisher} piece, how many ferry berths does the plan double")
         first = answer.results[0]
         assert first.document.doc_id == doc_id and not first.passage.is_about, publisher
         assert first.quote.text == "The plan doubles the ferry berths by 2030."

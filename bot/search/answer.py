@@ -224,7 +224,7 @@ def answer_question(
     spelled: dict[str, int] = {}
     words: list[Word] = []
     if names is not None:
-        words = list(analyzer.words(asked))  # read once for the three name rules
+        words = list(analyzer.words(asked))  # read once for every name rule
         spelled = names.spelled_out(words)
         query = names.take_versions(query, words, spelled)
     if not query.concepts:
@@ -270,8 +270,8 @@ def answer_question(
         assert vectors is not None and encode is not None
         vector = question_vector if question_vector is not None else encode([_meant(asked, blend)])[0]
         if named_docs and names is not None:
-            words = name_words(asked, analyzer, names, spelled)
-            vector = without_name_meaning(vector, words, encode, blend.name_weight)
+            naming = name_words(asked, analyzer, names, spelled, words)
+            vector = without_name_meaning(vector, naming, encode, blend.name_weight)
         titles = names.words | names.kinds if names is not None else frozenset[str]()
         found = _semantic(
             index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs, titles

@@ -400,10 +400,20 @@ def _spelling_terms(analyzer: Analyzer, base: str) -> frozenset[str]:
     return frozenset(analyzer.term(v) for v in spelling_variants(base))
 
 
-def name_words(text: str, analyzer: Analyzer, names: Names, spelled: Mapping[str, int] | None = None) -> str:
-    """The words of ``text`` that name a document, as written ("Apache", "mozilla"); ``spelled`` adds a title's."""
+def name_words(
+    text: str,
+    analyzer: Analyzer,
+    names: Names,
+    spelled: Mapping[str, int] | None = None,
+    words: Sequence[Word] | None = None,
+) -> str:
+    """The words of ``text`` that name a document, as written ("Apache", "mozilla"); ``spelled`` adds a title's.
+
+    ``words`` are ``analyzer.words(text)`` when the caller has read them already.
+    """
     held = names.words | frozenset(spelled or ())
-    return " ".join(w.surface for w in analyzer.words(text) if w.terms and all(t in held for t in w.terms))
+    read = analyzer.words(text) if words is None else words
+    return " ".join(w.surface for w in read if w.terms and all(t in held for t in w.terms))
 
 
 def unglued(text: str, analyzer: Analyzer, names: Names) -> str:

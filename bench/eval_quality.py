@@ -21,7 +21,8 @@
     python bench/eval_quality.py --heldout 17    # the seventeenth (bench/data/heldout17/, other licences; since seen)
     python bench/eval_quality.py --heldout 18    # the eighteenth (bench/data/heldout18/), unseen: run once at the end
     python bench/eval_quality.py --squad         # two more SQuAD 2.0 articles (bench/data/squad2/; since seen)
-    python bench/eval_quality.py --squad 3       # three more (bench/data/squad3/), held out, run once at the end
+    python bench/eval_quality.py --squad 3       # three more (bench/data/squad3/; since seen)
+    python bench/eval_quality.py --squad 4       # three more (bench/data/squad4/), held out, run once at the end
     python bench/eval_quality.py --verbose       # one line per question
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
@@ -61,7 +62,9 @@ HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 LATEST_HELDOUT = 18
 # The held-out set nobody has run yet (None: every set has had its one blind run).
 UNSEEN_HELDOUT: int | None = None
-SQUAD = {2: ROOT / "bench" / "data" / "squad2", 3: ROOT / "bench" / "data" / "squad3"}
+SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4)}
+# The SQuAD folders whose results have been looked at; the others are held out.
+SEEN_SQUAD = (2, 3)
 
 
 @dataclass(frozen=True)
@@ -291,13 +294,13 @@ def heldout_sets(which: int = 1) -> list[QuestionSet]:
 def squad_sets(which: int = 2) -> list[QuestionSet]:
     """More SQuAD 2.0 dev articles, each beside the shipped article, then those and Normans at once.
 
-    Crowd-written like the Normans set (bench/data/squad2/README.md). The second folder
-    was run once and then looked at; the third is held out. The last set puts the
+    Crowd-written like the Normans set (bench/data/squad2/README.md). The second and
+    third folders were run once and then looked at; the fourth is held out. The last set puts the
     folder's articles, Normans (when ../shared is there) and the shipped article in one
     knowledge base, so each question's passages compete with other encyclopaedia articles.
     """
     folder = SQUAD[which]
-    tag = " (seen)" if which == 2 else ""
+    tag = " (seen)" if which in SEEN_SQUAD else ""
     articles = sorted((folder / "knowledge").glob("*.md"))
     sets = [
         QuestionSet(f"SQuAD {path.stem}{tag}", folder / f"{path.stem}.jsonl", knowledge_with(path)) for path in articles
@@ -409,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"run held-out set 1 to {LATEST_HELDOUT} instead",
     )
     parser.add_argument(
-        "--squad", type=int, nargs="?", const=2, choices=(2, 3), help="the SQuAD 2.0 articles of bench/data/squad2 or 3"
+        "--squad", type=int, nargs="?", const=2, choices=tuple(SQUAD), help="the SQuAD 2.0 articles of bench/data/squad2, 3 or 4"
     )
     parser.add_argument("--grid", action="store_true", help="blend sensitivity on the tuning sets")
     parser.add_argument("--verbose", action="store_true")

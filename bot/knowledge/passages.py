@@ -42,6 +42,13 @@ MAX_PASSAGE_CHARS = 2400
 # A text that ends a statement: sentence punctuation, or a closing quote or bracket after it.
 _STATEMENT_END = re.compile(r"[.!?;:\"”’')\]]\s*$")
 LABEL_WORDS = 12
+# "1.", "10.", "2.3.", then the heading's words and one closing full stop.
+_NUMBERED_HEADING = re.compile(r"\d+(?:\.\d+)*\.?\s+([^.:;!?]+)\.")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Words a Title Case heading leaves in lower case.
+_JOINING = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "this", "to", "with"}
+)
 LABEL_CHARS = 200  # room for a label of 12 words; a longer passage is not read as one
 
 # Words people use for a front-matter field when they ask about the document itself. Kept
@@ -220,7 +227,23 @@ def is_label_text(text: str) -> bool:
     on Grant Scope") and definition terms ('1.5. "…" means') as paragraphs of their own;
     Markdown headings never become passages.
     """
-    return len(text) <= LABEL_CHARS and len(text.split()) <= LABEL_WORDS and not _STATEMENT_END.search(text)
+    if len(text) > LABEL_CHARS or len(text.split()) > LABEL_WORDS:
+        return False
+    return not _STATEMENT_END.search(text) or _is_heading_line(text)
+
+
+def _is_heading_line(text: str) -> bool:
+    """A numbered heading closed by a full stop ("1. Definitions.", "8. TERMINATION."), not a sentence.
+
+    Licences converted from plain text number their section headings and often end them
+    with a full stop. Capitalised throughout (every word but the small joining ones), the
+    line names a section; "1. Preheat the oven." is an instruction.
+    """
+    match = _NUMBERED_HEADING.fullmatch(text.strip())
+    if match is None:
+        return False
+    words = _WORD.findall(match.group(1))
+    return bool(words) and all(w[0].isupper() or w in _JOINING for w in words)
 
 
 def passage_at(document: Document, layout: Layout, i: int, about: tuple[str, tuple[str, ...]] | None = None) -> Passage:

@@ -71,3 +71,37 @@ def test_by_meaning_the_clause_is_shown_where_its_label_ranks(snapshot, tmp_path
     for question, answer in QUESTIONS.items():
         assert unlabelled.ask(question).results[0].quote.text in LABELS
         assert answer in semantic.ask(question).results[0].quote.text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("8. Termination.", True),
+        ("9. LIMITATION OF LIABILITY.", True),
+        ("12. No Surrender of Others' Freedom.", True),
+        ("1. Preheat the oven.", False),
+        ("3. You must keep the notices.", False),
+        ("Ferries run every hour.", False),
+        ("Termination.", False),
+    ],
+)
+def test_a_numbered_heading_closed_by_a_full_stop_is_a_label(text, label):
+    from bot.knowledge.passages import is_label_text
+
+    assert is_label_text(text) is label
+
+
+STOPPED = front_matter(title="Widget Public Licence", author="Widget Foundation") + (
+    "8. Termination.\n\n"
+    "Your rights under this Licence end automatically if you fail to comply with any of its terms.\n\n"
+    "9. Governing Law.\n\n"
+    "This Licence is governed by the laws of the country where the Widget Foundation is based.\n"
+)
+
+
+def test_a_full_stop_heading_stands_for_its_clause(tmp_path):
+    snapshot = build_snapshot(Path(make_kb(tmp_path / "kb", {"widget.md": STOPPED, "gadget.md": OTHER})))
+    answer = answer_lexically(snapshot, "widget licence termination")
+    assert answer.answered
+    assert answer.results[0].quote.text.startswith("Your rights under this Licence end")
+    assert all(not r.quote.text.endswith("Termination.") for r in answer.results)

@@ -351,9 +351,9 @@ def _semantic(
     # A document the question names is the one it asks about: its passages rank ahead of
     # near-identical wording elsewhere, but the decline below reads the evidence alone
     # ("virtual hosts on an apache web server" names a licence and is still off topic).
-    ranking = totals
+    ranking = totals + (windows.told - windows.evidence)
     if positions is not None and blend.name_prior:
-        ranking = totals + blend.name_prior * np.isin(positions, list(named_docs))
+        ranking = ranking + blend.name_prior * np.isin(positions, list(named_docs))
     if blend.definition:
         ranking = ranking + blend.definition * windows.defines
     if followers:
@@ -459,6 +459,7 @@ class _Windows:
 
     spans: list[Span]
     evidence: np.ndarray
+    told: np.ndarray  # the evidence of windows that state something (not a lone question)
     defines: np.ndarray
     about: np.ndarray
 
@@ -510,21 +511,37 @@ def _score_windows(
     pair += blend.coverage * _concept_coverage(query, {t: both[:, c] for c, t in enumerate(terms)}, len(both))[0]
     spans: list[Span] = []
     evidence = np.empty(len(candidates))
+    told = np.empty(len(candidates))
     defines = np.zeros(len(candidates), dtype=bool)
     about = np.zeros(len(candidates), dtype=bool)
     start = 0
     for k, ordinal in enumerate(candidates):
         passage = index.passages[ordinal]
         end = start + int(counts[k])
-        i = int(np.argmax(single[start:end]))
-        best, span = float(single[start + i]), passage.sentences[i]
-        if not passage.is_about and end - start > 1:
-            j = int(np.argmax(pair[start : end - 1]))
-            if pair[start + j] + blend.pair_bonus > best:
+        # A question states nothing: a headline that asks one ("What does … mean?") is near
+        # every question on its topic and answers none of them, and beside an answer it
+        # lends that answer its nearness. Its windows still count as evidence that the
+        # question is on topic (the decline), never as the quote or its rank.
+        asking = _questions(index, analyzer, query, passage)
+        singles = single[start:end].copy()
+        pairs = pair[start : end - 1].copy() if not passage.is_about and end - start > 1 else pair[:0]
+        best = max(float(singles.max()), float(pairs.max(initial=-np.inf)))
+        if asking:
+            singles[asking] = -np.inf
+            pairs[[j for j in range(len(pairs)) if j in asking or j + 1 in asking]] = -np.inf
+            if not np.isfinite(singles).any():
+                singles = single[start:end]  # nothing but questions: quote as before, rank last
+        i = int(np.argmax(singles))
+        stated, span = float(singles[i]), passage.sentences[i]
+        if len(pairs):
+            j = int(np.argmax(pairs))
+            if pairs[j] + blend.pair_bonus > stated:
                 span = Span(passage.sentences[j].start, passage.sentences[j + 1].end)
             elif blend.anaphora and i > 0 and _ANAPHOR.match(passage.source, passage.sentences[i].start):
                 span = Span(passage.sentences[i - 1].start, passage.sentences[i].end)
-            best = max(best, float(pair[start + j]))
+            stated = max(stated, float(pairs[j]))
+        if asking and len(asking) == end - start:
+            stated = -np.inf
         if blend.definition and analyzer is not None:
             # The definition is quoted and ranks ahead; the evidence (and so the decline) is unchanged.
             for sentence in passage.sentences:
@@ -532,9 +549,28 @@ def _score_windows(
                     span, defines[k] = sentence, True
                     break
         spans.append(span)
-        evidence[k], about[k] = best, passage.is_about
+        evidence[k], told[k], about[k] = best, stated, passage.is_about
         start = end
-    return _Windows(spans, evidence, defines, about)
+    return _Windows(spans, evidence, told, defines, about)
+
+
+def _questions(index: Index, analyzer: Analyzer | None, query: Query, passage: Passage) -> list[int]:
+    """The passage's sentences that ask a question (end with "?"), unless asked for by field name.
+
+    "what's the headline?" asks for the title, question or not: a front-matter unit whose
+    field words ("headline", "title") the question holds is what it wants.
+    """
+    if "?" not in passage.text:
+        return []
+    found = []
+    for k, span in enumerate(passage.sentences):
+        if not passage.source[span.start : span.end].rstrip(" \"'”’)»").endswith("?"):
+            continue
+        field = passage.labels[k] if passage.is_about and analyzer is not None and k < len(passage.labels) else ""
+        if field and any(index.vocab.get(t) in query.term_ids for t in analyzer.terms(field)):  # type: ignore[union-attr]
+            continue
+        found.append(k)
+    return found
 
 
 def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -139,6 +139,13 @@ def test_windows_scored_at_once_equal_the_sentence_by_sentence_definition(shippe
             best_single = max(s for s, _ in singles)
             best_pair = max((s for s, _ in pairs), default=-np.inf)
             assert abs(windows.evidence[k] - max(best_single, best_pair)) < 1e-4
+            # Only windows without a question in them are quoted and ranked (the headline asks one).
+            asks = [passage.source[span.start : span.end].endswith("?") for span in passage.sentences]
+            singles = [window for window, a in zip(singles, asks, strict=True) if not a]
+            pairs = [window for i, window in enumerate(pairs) if not (asks[i] or asks[i + 1])]
+            best_single = max(s for s, _ in singles)
+            best_pair = max((s for s, _ in pairs), default=-np.inf)
+            assert abs(windows.told[k] - max(best_single, best_pair)) < 1e-4
             # The pair is quoted when it comes within pair_bonus of the best sentence.
             chosen = pairs if best_pair + blend.pair_bonus > best_single + 1e-4 else singles
             top = max(s for s, _ in chosen)

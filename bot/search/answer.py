@@ -96,7 +96,9 @@ class Blend:
     answers. A passage whose sentence defines the question's subject in legal drafting's
     grammar ("1.1. "Contributor" means ...") when the question asks little else ("who is a
     contributor") quotes that sentence and ranks ``definition`` ahead (the decline reads
-    the evidence without it). Chosen on the tuning sets
+    the evidence without it). With ``sections``, a question word that a passage's section
+    headings hold ("7. Additional Terms.", "1.1. Scope" inside "1. Patents.") counts as
+    present in all its sentences, as a document's name does. Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -117,6 +119,7 @@ class Blend:
     unframe: bool = True
     labels: bool = True
     definition: float = 0.3
+    sections: bool = True
 
 
 class Status(Enum):
@@ -498,6 +501,8 @@ def _score_windows(
         for c, t in enumerate(terms):
             if t in named:
                 present[:, c] |= doc_of == named[t]
+    if blend.sections:
+        _add_context(index, candidates, counts, terms, present)
     both = present[:-1] | present[1:]
     cosines = rows @ question
     single = blend.similarity * cosines
@@ -571,6 +576,26 @@ def _questions(index: Index, analyzer: Analyzer | None, query: Query, passage: P
             continue
         found.append(k)
     return found
+
+
+def _add_context(
+    index: Index, candidates: Sequence[int], counts: np.ndarray, terms: list[int], present: np.ndarray
+) -> None:
+    """Mark the question words a candidate's section headings hold as present in all its sentences.
+
+    "gplv3 section 7: can i add a term…" asks about the clauses under "7. Additional
+    Terms."; the clause that answers never repeats its heading, as a clause never repeats
+    its document's name.
+    """
+    row = 0
+    for k, ordinal in enumerate(candidates):
+        size = int(counts[k])
+        context = index.context_terms(ordinal)
+        if context:
+            columns = [c for c, t in enumerate(terms) if t in context]
+            if columns:
+                present[row : row + size, columns] = True
+        row += size
 
 
 def _presence(terms: list[int], ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, overload
@@ -245,6 +246,46 @@ class Index:
                 mask[first + j] = is_label_text(body[int(starts[j]) : int(ends[j])])
         mask.setflags(write=False)
         return mask
+
+    @functools.cached_property
+    def sections(self) -> np.ndarray:
+        """Each passage's innermost enclosing label (its section heading), -1 for none.
+
+        A label numbered "7." opens a section that runs to the next label numbered at its
+        depth or above ("8."); "7.1." opens one inside it; an unnumbered label ("Preamble",
+        "TERMS AND CONDITIONS") closes them all. A label's own entry is the label around it.
+        """
+        inner = np.full(self.size, -1, dtype=np.int64)
+        labels = self.labels
+        for d in range(len(self.documents)):
+            lo, hi = int(self.first[d]), int(self.first[d + 1])
+            stack: list[tuple[int, int]] = []  # (depth, label ordinal), outermost first
+            for ordinal in range(lo, hi):
+                if not labels[ordinal]:
+                    inner[ordinal] = stack[-1][1] if stack else -1
+                    continue
+                depth = _numbering_depth(self.passages[ordinal].text)
+                stack = [entry for entry in stack if 0 < entry[0] < depth] if depth else []
+                inner[ordinal] = stack[-1][1] if stack else -1
+                stack.append((depth, ordinal))
+        inner.setflags(write=False)
+        return inner
+
+    def context_terms(self, ordinal: int) -> frozenset[int]:
+        """The term ids of the section headings around a passage: its context, as a title is a document's."""
+        found = self._contexts.get(ordinal)
+        if found is None:
+            terms: set[int] = set()
+            label = int(self.sections[ordinal])
+            while label >= 0:
+                terms.update(*self.unit_terms(label))
+                label = int(self.sections[label])
+            found = self._contexts[ordinal] = frozenset(terms)
+        return found
+
+    @functools.cached_property
+    def _contexts(self) -> dict[int, frozenset[int]]:
+        return {}
 
     @classmethod
     def build(
@@ -612,6 +653,15 @@ class Index:
                         tokens.extend([bundle.terms[t]] * c)
                 corpus.append(tokens)
         return corpus
+
+
+_NUMBERING = re.compile(r"(\d+(?:\.\d+)*)\.?\s")
+
+
+def _numbering_depth(text: str) -> int:
+    """How deep a label's section number goes ("7." 1, "2.3." 2), 0 when it has none."""
+    match = _NUMBERING.match(text)
+    return match.group(1).count(".") + 1 if match else 0
 
 
 def first_passages(layouts: Sequence[Layout]) -> np.ndarray:

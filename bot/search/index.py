@@ -256,18 +256,19 @@ class Index:
         "TERMS AND CONDITIONS") closes them all. A label's own entry is the label around it.
         """
         inner = np.full(self.size, -1, dtype=np.int64)
-        labels = self.labels
-        for d in range(len(self.documents)):
-            lo, hi = int(self.first[d]), int(self.first[d + 1])
+        labels = np.flatnonzero(self.labels)
+        documents = self.positions(labels)
+        for d in np.unique(documents).tolist():  # documents without labels stay -1, untouched
             stack: list[tuple[int, int]] = []  # (depth, label ordinal), outermost first
-            for ordinal in range(lo, hi):
-                if not labels[ordinal]:
-                    inner[ordinal] = stack[-1][1] if stack else -1
-                    continue
+            after = int(self.first[d])
+            for ordinal in labels[documents == d].tolist():
+                inner[after:ordinal] = stack[-1][1] if stack else -1
                 depth = _numbering_depth(self.passages[ordinal].text)
                 stack = [entry for entry in stack if 0 < entry[0] < depth] if depth else []
                 inner[ordinal] = stack[-1][1] if stack else -1
                 stack.append((depth, ordinal))
+                after = ordinal + 1
+            inner[after : int(self.first[d + 1])] = stack[-1][1]
         inner.setflags(write=False)
         return inner
 

@@ -41,6 +41,7 @@ _GLUED = re.compile(r"([a-z]+?)(v?\d+(?:\.\d+)*)", re.IGNORECASE)
 # A version as typed ("3", "2.0", "v3"), and its value with trailing ".0"s dropped ("2.0" -> "2").
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)", re.IGNORECASE)
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
+_TRAILING_NUMBER = re.compile(r"\d+(?:\.\d+)*$")
 
 _cache: weakref.WeakKeyDictionary[Index, Names] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -160,6 +161,10 @@ class Names:
             number = _version(word.base)
             if number is None:
                 continue
+            # "MPL-2.0" is read as "mpl-2" and "0": the numeral right after a dot is the rest
+            # of the version that ends the word before it ("2.0"), not a version of its own.
+            if at and words[at - 1].end + 1 == word.start and (lead := _TRAILING_NUMBER.search(words[at - 1].base)):
+                number = _version(f"{lead.group()}.{word.base}") or number
             for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
                 owner = next((owners[t] for t in words[back].terms if t in owners), None)
                 if owner is not None:

@@ -86,3 +86,21 @@ def test_the_held_version_no_version_or_a_version_as_topic_is_answered(licences,
 def test_a_question_asked_of_one_document_is_not_declined_for_its_version(licences):
     answer = answer_lexically(licences, "wpl 2: can i ship binaries without the source", doc_id="wpl-3")
     assert answer.answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "In GDPL-2.0, may I sell copies of the Library?",  # the id as typed: read as "gdpl-2" and "0"
+        "under gdpl-2.0 is there any warranty",
+        "WPL-3.0: can i ship binaries without the source",
+    ],
+)
+def test_a_held_version_typed_as_its_id_is_answered(licences, question):
+    answer = answer_lexically(licences, question)
+    assert answer.answered and not answer.absent, question
+
+
+def test_another_version_typed_as_an_id_is_still_declined(licences):
+    answer = answer_lexically(licences, "In GDPL-3.0, may I sell copies of the Library?")
+    assert not answer.answered and answer.absent == "GDPL-3.0"

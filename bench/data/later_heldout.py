@@ -11,6 +11,7 @@ import importlib.util
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 from types import ModuleType
@@ -59,6 +60,21 @@ _FRONT = ("title", "author", "publisher", "published", "section")
 _EASY_PER_DOC = 5
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a kb/ licence text came from: what its ``# source:`` line names, and the text itself.
+
+    ``text`` is the file the body must equal after white space normalisation (skipped when
+    it is absent); ``shown`` names it in a problem; ``dropped`` is a word the conversion
+    left out of it (heldout3's MPL-1.1 lost the dashed rule under its title).
+    """
+
+    source: str
+    text: Path
+    shown: str
+    dropped: str | None = None
+
+
 def converted_checker(
     folder: Path,
     prefixes: Mapping[str, str],
@@ -69,16 +85,34 @@ def converted_checker(
 ) -> tuple[Callable[[str], list[dict[str, object]]], Callable[[list[str]], int]]:
     """(load_questions, main) for a set whose kb/ is the article plus licences converted from Debian.
 
+    ``converted`` maps each licence's file stem to its Debian file; ``dropped`` a word a
+    conversion left out of it (heldout3's MPL-1.1 lost the dashed rule under its title).
+    """
+    left_out = dropped or {}
+    origins = {
+        stem: Origin(f"Debian {DEBIAN / debian}", DEBIAN / debian, str(DEBIAN / debian), left_out.get(stem))
+        for stem, debian in converted.items()
+    }
+    return licence_checker(folder, prefixes, earlier, counts, origins)
+
+
+def licence_checker(
+    folder: Path,
+    prefixes: Mapping[str, str],
+    earlier: Sequence[str],
+    counts: Mapping[str, tuple[int, int, int, int]],
+    origins: Mapping[str, Origin],
+    extra_kb_check: Callable[[list[str]], None] | None = None,
+) -> tuple[Callable[[str], list[dict[str, object]]], Callable[[list[str]], int]]:
+    """(load_questions, main) for a set whose kb/ is the article plus licence texts from ``origins``.
+
     heldout5's checks (questions, repeats against every earlier set, counts, summaries),
     with this kb/'s own check and per-document counts in place of heldout5's, which name
-    GPL-3, Apache-2.0 and MPL-2.0. ``converted`` maps each licence's file stem to its Debian
-    file; ``dropped`` a word a conversion left out of it (heldout3's MPL-1.1 lost the dashed
-    rule under its title).
+    GPL-3, Apache-2.0 and MPL-2.0. ``extra_kb_check`` adds a set's own kb/ problems.
     """
     fifth = _fifth_set_checker()
     layout = fifth.Layout(folder, prefixes, tuple(earlier), counts)
-    docs = (fifth.ARTICLE_ID, *converted)
-    left_out = dropped or {}
+    docs = (fifth.ARTICLE_ID, *origins)
 
     def check_counts(name: str, rows: list[dict[str, object]], problems: list[str], layout: fifth.Layout) -> None:
         """heldout5's make-up check over this kb/'s documents, and at least a few easy answers in each."""
@@ -90,11 +124,11 @@ def converted_checker(
                 problems.append(f"multi: fewer than {_EASY_PER_DOC} easy answers in {few}")
 
     def check_kb(problems: list[str], layout: fifth.Layout) -> None:
-        """kb/ holds the four documents: the shipped article byte for byte, and the Debian texts.
+        """kb/ holds the four documents: the shipped article byte for byte, and the licence texts.
 
         Each licence file has heldout4's front matter (the ``# source:`` and ``# licence:``
         comment lines, then title, author, publisher, published, section), no line break
-        inside a paragraph, and a body equal to its Debian file (less ``dropped``) after
+        inside a paragraph, and a body equal to its origin's text (less ``dropped``) after
         white space normalisation.
         """
         kb = layout.kb
@@ -105,21 +139,23 @@ def converted_checker(
         copy = kb / f"{fifth.ARTICLE_ID}.md"
         if shipped.exists() and copy.exists() and shipped.read_bytes() != copy.read_bytes():
             problems.append(f"kb: {fifth.ARTICLE_ID}.md differs from knowledge/{fifth.ARTICLE_ID}.md")
-        for stem, debian in converted.items():
+        if extra_kb_check is not None:
+            extra_kb_check(problems)
+        for stem, origin in origins.items():
             path = kb / f"{stem}.md"
             if not path.exists():
                 continue
             head = path.read_text("utf-8").split("\n---\n", 1)[0]
-            if f"\n# source: Debian {DEBIAN / debian} " not in head or "\n# licence: " not in head:
+            if f"\n# source: {origin.source} " not in head or "\n# licence: " not in head:
                 problems.append(f"kb {stem}: front matter lacks the # source: and # licence: lines")
             front, body = fifth.read_document(path)
             if sorted(front) != sorted(_FRONT):
                 problems.append(f"kb {stem}: front matter fields {sorted(front)}, expected {sorted(_FRONT)}")
-            original = (DEBIAN / debian).read_text().split() if (DEBIAN / debian).exists() else None
-            if original is not None and stem in left_out:
-                original.remove(left_out[stem])
+            original = origin.text.read_text("utf-8").split() if origin.text.exists() else None
+            if original is not None and origin.dropped is not None:
+                original.remove(origin.dropped)
             if original is not None and " ".join(body.split()) != " ".join(original):
-                problems.append(f"kb {stem}: body differs from {DEBIAN / debian} beyond white space")
+                problems.append(f"kb {stem}: body differs from {origin.shown} beyond white space")
             if any("\n" in p.strip() for p in body.split("\n\n")):
                 problems.append(f"kb {stem}: a paragraph still has a line break inside it")
 

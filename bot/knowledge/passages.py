@@ -31,6 +31,7 @@ __all__ = [
     "Passage",
     "about_labels",
     "about_text",
+    "heading_depth",
     "is_label_text",
     "layout_document",
     "passage_at",
@@ -42,8 +43,10 @@ MAX_PASSAGE_CHARS = 2400
 # A text that ends a statement: sentence punctuation, or a closing quote or bracket after it.
 _STATEMENT_END = re.compile(r"[.!?;:\"”’')\]]\s*$")
 LABEL_WORDS = 12
-# "1.", "10.", "2.3.", then the heading's words and one closing full stop.
-_NUMBERED_HEADING = re.compile(r"\d+(?:\.\d+)*\.?\s+([^.:;!?]+)\.")
+# A heading's section number ("1.", "10.", "2.3."), and a numbered heading closed by one full stop.
+_SECTION_NUMBER = r"(\d+(?:\.\d+)*)\.?\s"
+_NUMBERING = re.compile(_SECTION_NUMBER)
+_NUMBERED_HEADING = re.compile(_SECTION_NUMBER + r"+([^.:;!?]+)\.")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # Words a Title Case heading leaves in lower case.
 _JOINING = frozenset(
@@ -242,8 +245,14 @@ def _is_heading_line(text: str) -> bool:
     match = _NUMBERED_HEADING.fullmatch(text.strip())
     if match is None:
         return False
-    words = _WORD.findall(match.group(1))
+    words = _WORD.findall(match.group(2))
     return bool(words) and all(w[0].isupper() or w in _JOINING for w in words)
+
+
+def heading_depth(text: str) -> int:
+    """How deep a label's section number goes ("7." 1, "2.3." 2), 0 when it has none."""
+    match = _NUMBERING.match(text)
+    return match.group(1).count(".") + 1 if match else 0
 
 
 def passage_at(document: Document, layout: Layout, i: int, about: tuple[str, tuple[str, ...]] | None = None) -> Passage:

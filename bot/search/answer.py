@@ -528,10 +528,11 @@ def _score_windows(
         # lends that answer its nearness. Its windows still count as evidence that the
         # question is on topic (the decline), never as the quote or its rank.
         asking = _questions(index, analyzer, query, passage)
-        singles = single[start:end].copy()
-        pairs = pair[start : end - 1].copy() if not passage.is_about and end - start > 1 else pair[:0]
+        singles = single[start:end]
+        pairs = pair[start : end - 1] if not passage.is_about and end - start > 1 else pair[:0]
         best = max(float(singles.max()), float(pairs.max(initial=-np.inf)))
         if asking:
+            singles, pairs = singles.copy(), pairs.copy()  # views into every candidate's scores
             singles[asking] = -np.inf
             pairs[[j for j in range(len(pairs)) if j in asking or j + 1 in asking]] = -np.inf
             if not np.isfinite(singles).any():
@@ -569,7 +570,7 @@ def _questions(index: Index, analyzer: Analyzer | None, query: Query, passage: P
         return []
     found = []
     for k, span in enumerate(passage.sentences):
-        if not passage.source[span.start : span.end].rstrip(" \"'”’)»").endswith("?"):
+        if not span.of(passage.source).rstrip(" \"'”’)»").endswith("?"):
             continue
         field = passage.labels[k] if passage.is_about and analyzer is not None and k < len(passage.labels) else ""
         if field and any(index.vocab.get(t) in query.term_ids for t in analyzer.terms(field)):  # type: ignore[union-attr]

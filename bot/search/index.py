@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, overload
@@ -32,6 +31,7 @@ from bot.knowledge.passages import (
     Passage,
     about_labels,
     about_text,
+    heading_depth,
     is_label_text,
     layout_document,
     passage_at,
@@ -263,7 +263,7 @@ class Index:
             after = int(self.first[d])
             for ordinal in labels[documents == d].tolist():
                 inner[after:ordinal] = stack[-1][1] if stack else -1
-                depth = _numbering_depth(self.passages[ordinal].text)
+                depth = heading_depth(self.passages[ordinal].text)
                 stack = [entry for entry in stack if 0 < entry[0] < depth] if depth else []
                 inner[ordinal] = stack[-1][1] if stack else -1
                 stack.append((depth, ordinal))
@@ -654,15 +654,6 @@ class Index:
                         tokens.extend([bundle.terms[t]] * c)
                 corpus.append(tokens)
         return corpus
-
-
-_NUMBERING = re.compile(r"(\d+(?:\.\d+)*)\.?\s")
-
-
-def _numbering_depth(text: str) -> int:
-    """How deep a label's section number goes ("7." 1, "2.3." 2), 0 when it has none."""
-    match = _NUMBERING.match(text)
-    return match.group(1).count(".") + 1 if match else 0
 
 
 def first_passages(layouts: Sequence[Layout]) -> np.ndarray:

@@ -24,6 +24,7 @@
     python bench/eval_quality.py --squad         # two more SQuAD 2.0 articles (bench/data/squad2/; since seen)
     python bench/eval_quality.py --squad 3       # three more (bench/data/squad3/; since seen)
     python bench/eval_quality.py --squad 4       # three more (bench/data/squad4/; since seen)
+    python bench/eval_quality.py --squad 5       # three more (bench/data/squad5/; held out)
     python bench/eval_quality.py --verbose       # one line per question
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
@@ -63,7 +64,7 @@ HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 LATEST_HELDOUT = 19
 # The held-out set nobody has run yet (None: every set has had its one blind run).
 UNSEEN_HELDOUT: int | None = None
-SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4)}
+SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4, 5)}
 # The SQuAD folders whose results have been looked at; the others are held out.
 SEEN_SQUAD = (2, 3, 4)
 
@@ -297,7 +298,8 @@ def squad_sets(which: int = 2) -> list[QuestionSet]:
     """More SQuAD 2.0 dev articles, each beside the shipped article, then those and Normans at once.
 
     Crowd-written like the Normans set (bench/data/squad2/README.md). The second and
-    third folders were run once and then looked at, and so was the fourth (at 1f23af2). The last set puts the
+    third folders were run once and then looked at, and so was the fourth (at 1f23af2); the
+    fifth is held out. The last set puts the
     folder's articles, Normans (when ../shared is there) and the shipped article in one
     knowledge base, so each question's passages compete with other encyclopaedia articles.
     """
@@ -419,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         const=2,
         choices=tuple(SQUAD),
-        help="the SQuAD 2.0 articles of bench/data/squad2, 3 or 4",
+        help="the SQuAD 2.0 articles of bench/data/squad2 to squad5",
     )
     parser.add_argument("--grid", action="store_true", help="blend sensitivity on the tuning sets")
     parser.add_argument("--verbose", action="store_true")

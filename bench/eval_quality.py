@@ -21,6 +21,7 @@
     python bench/eval_quality.py --heldout 17    # the seventeenth (bench/data/heldout17/, other licences; since seen)
     python bench/eval_quality.py --heldout 18    # the eighteenth (bench/data/heldout18/; since seen)
     python bench/eval_quality.py --heldout 19    # the nineteenth (bench/data/heldout19/; since seen)
+    python bench/eval_quality.py --heldout 20    # the twentieth (bench/data/heldout20/; held out)
     python bench/eval_quality.py --squad         # two more SQuAD 2.0 articles (bench/data/squad2/; since seen)
     python bench/eval_quality.py --squad 3       # three more (bench/data/squad3/; since seen)
     python bench/eval_quality.py --squad 4       # three more (bench/data/squad4/; since seen)
@@ -61,9 +62,9 @@ HELDOUT3 = ROOT / "bench" / "data" / "heldout3"
 HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 # The newest held-out set (the ones before it are seen); from heldout5 on, each is
 # bench/data/heldout<N>/ with article.jsonl and multi.jsonl over its kb/.
-LATEST_HELDOUT = 19
+LATEST_HELDOUT = 20
 # The held-out set nobody has run yet (None: every set has had its one blind run).
-UNSEEN_HELDOUT: int | None = None
+UNSEEN_HELDOUT: int | None = 20
 SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4, 5)}
 # The SQuAD folders whose results have been looked at; the others are held out.
 SEEN_SQUAD = (2, 3, 4)

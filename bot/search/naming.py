@@ -42,6 +42,7 @@ _GLUED = re.compile(r"([a-z]+?)(v?\d+(?:\.\d+)*)", re.IGNORECASE)
 _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)", re.IGNORECASE)
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 _TRAILING_NUMBER = re.compile(r"\d+(?:\.\d+)*$")
+_HYPHENATED_NUMBER = re.compile(r"[^\W\d_][‑\-]\d+$")
 
 _cache: weakref.WeakKeyDictionary[Index, Names] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -111,9 +112,11 @@ class Names:
         a version the named document does not have ("gpl 2" asked of GPL-3), is a word.
         """
         owners = self._owners(spelled)
-        versions = {
-            words[at].base for at, _, owner, number in self._named_versions(words, owners) if self._has(owner, number)
-        }
+        versions: set[str] = set()
+        for at, _, owner, number in self._named_versions(words, owners):
+            if self._has(owner, number):
+                # "gpl-3" and "epl-2" of "EPL-2.0" hold their numeral as a part of the word.
+                versions.update(_version_parts(words, at))
         if not versions:
             return query
         return Query(tuple(c for c in query.concepts if c.surface not in versions))
@@ -160,6 +163,12 @@ class Names:
         for at, word in enumerate(words):
             number = _version(word.base)
             if number is None:
+                # "GPL-3", as an id is typed: the name and its version are one word.
+                if (own := _hyphen_version(word)) is None or _glued_after(words, at):
+                    continue
+                owner = next((owners[t] for t in word.terms[1:] if t in owners), None)
+                if owner is not None and (number := _version(own)) is not None:
+                    yield at, at, owner, number
                 continue
             # "MPL-2.0" is read as "mpl-2" and "0": the numeral right after a dot is the rest
             # of the version that ends the word before it ("2.0"), not a version of its own.
@@ -195,16 +204,26 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     from_id: set[str] = set()
     closing: set[str] = set()  # title terms right after another word, no punctuation between
     bylines: dict[str, set[int]] = {}
+    spelled_alike: dict[str, set[str]] = {}  # a title term -> the terms of its other spellings
     # With one document there is nothing to choose between, and its title words are its topic.
     for position, document in enumerate(index.documents if len(index.documents) > 1 else ()):
         id_terms = set(analyzer.terms(document.doc_id.replace("-", " "))) | _acronyms(document.meta.title, analyzer)
         for term in id_terms | set(analyzer.terms(document.meta.title)):
             if not _NUMERAL.match(term):
                 owners.setdefault(term, set()).add(position)
+        for word in analyzer.words(document.meta.title):
+            if word.terms:
+                spelled_alike.setdefault(word.terms[0], set()).update(_spelling_terms(analyzer, word.base))
         closing.update(_closing_terms(document.meta.title, analyzer))
         from_id.update(id_terms)
         for term in _proper_terms(f"{document.meta.author} {document.meta.publisher}", analyzer):
             bylines.setdefault(term, set()).add(position)
+    # "Licence" in one title and "License" in two is one kind word in two spellings.
+    for term, docs in list(owners.items()):
+        for variant in spelled_alike.get(term, ()):
+            if variant in owners and variant != term:
+                owners[term] = owners[term] | owners[variant]
+                owners[variant] = owners[variant] | docs
     kinds = frozenset(term for term, docs in owners.items() if len(docs) > 1)
     # "the EUobserver article", "Blewett-Mundy's piece": a proper name in the byline names
     # its document too, where it is no other document's and no title's shared word.
@@ -272,6 +291,30 @@ def _acronyms(title: str, analyzer: Analyzer) -> set[str]:
 def _title_phrase(title: str, analyzer: Analyzer) -> tuple[str, ...]:
     """A title's words before its first comma, read as a question's are (one term a word, no numerals)."""
     return tuple(w.terms[0] for w in analyzer.words(title.split(",")[0]) if w.terms and not _NUMERAL.match(w.terms[0]))
+
+
+def _hyphen_version(word: Word) -> str | None:
+    """The numeral that ends a hyphenated word ("3" of "gpl-3", "2" of "epl-2"), else None."""
+    if len(word.terms) < 3 or not _HYPHENATED_NUMBER.search(word.base):
+        return None
+    last = word.terms[-1]
+    return last if _NUMERAL.match(last) else None
+
+
+def _glued_after(words: Sequence[Word], at: int) -> bool:
+    """True when a numeral follows ``words[at]`` across one dot: "eupl-1" + "2" of "EUPL-1.2"."""
+    return at + 1 < len(words) and words[at].end + 1 == words[at + 1].start and _version(words[at + 1].base) is not None
+
+
+def _version_parts(words: Sequence[Word], at: int) -> set[str]:
+    """The concept surfaces of the version at ``words[at]``: the numeral word, and a hyphenated part before it."""
+    word = words[at]
+    if _version(word.base) is None:
+        return {own} if (own := _hyphen_version(word)) is not None else set()
+    parts = {word.base}
+    if at and words[at - 1].end + 1 == word.start and (own := _hyphen_version(words[at - 1])) is not None:
+        parts.add(own)
+    return parts
 
 
 def _version(text: str) -> str | None:
@@ -417,8 +460,17 @@ def name_words(
     ``words`` are ``analyzer.words(text)`` when the caller has read them already.
     """
     held = names.words | frozenset(spelled or ())
-    read = analyzer.words(text) if words is None else words
-    return " ".join(w.surface for w in read if w.terms and all(t in held for t in w.terms))
+    read = list(analyzer.words(text) if words is None else words)
+    found: list[str] = []
+    for at, w in enumerate(read):
+        if not w.terms:
+            continue
+        if all(t in held for t in w.terms):
+            found.append(w.surface)
+        elif _hyphen_version(w) is not None and all(t in held or _NUMERAL.match(t) for t in w.terms[1:]):
+            # "EUPL-1.2" is the name as an id is typed: "eupl-1" and the "2" glued after it.
+            found.append(f"{w.surface}.{read[at + 1].surface}" if _glued_after(read, at) else w.surface)
+    return " ".join(found)
 
 
 def unglued(text: str, analyzer: Analyzer, names: Names) -> str:

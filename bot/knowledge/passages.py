@@ -33,6 +33,8 @@ __all__ = [
     "about_text",
     "heading_depth",
     "is_label_text",
+    "is_lead_in",
+    "is_list_item",
     "layout_document",
     "passage_at",
     "split_passages",
@@ -48,6 +50,8 @@ _SECTION_NUMBER = r"(\d+(?:\.\d+)*)\.?\s"
 _NUMBERING = re.compile(_SECTION_NUMBER)
 _NUMBERED_HEADING = re.compile(_SECTION_NUMBER + r"+([^.:;!?]+)\.")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# A list item's marker: "a)", "(b)", "iii.", "(2)", "- ", "• ". A numbered "2." opens a clause or section.
+_LIST_ITEM = re.compile(r"(?:\(?(?:[a-zA-Z]|[ivxIVX]{1,5}|\d{1,2})\)|(?:[a-zA-Z]|[ivxIVX]{1,5})\.|[-–•*])\s")
 # Words a Title Case heading leaves in lower case.
 _JOINING = frozenset(
     {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "this", "to", "with"}
@@ -228,11 +232,13 @@ def is_label_text(text: str) -> bool:
 
     Documents converted from plain text (licences) keep their headings ("2.3. Limitations
     on Grant Scope") and definition terms ('1.5. "…" means') as paragraphs of their own;
-    Markdown headings never become passages.
+    Markdown headings never become passages. A few words closed by a colon ("3.2 When the
+    Program is Distributed as Source Code:", '"Contribution" means:') introduce the list
+    after them and state nothing themselves.
     """
     if len(text) > LABEL_CHARS or len(text.split()) > LABEL_WORDS:
         return False
-    return not _STATEMENT_END.search(text) or _is_heading_line(text)
+    return not _STATEMENT_END.search(text) or _is_heading_line(text) or is_lead_in(text)
 
 
 def _is_heading_line(text: str) -> bool:
@@ -247,6 +253,16 @@ def _is_heading_line(text: str) -> bool:
         return False
     words = _WORD.findall(match.group(2))
     return bool(words) and all(w[0].isupper() or w in _JOINING for w in words)
+
+
+def is_list_item(text: str) -> bool:
+    """True for a paragraph that opens with a list item's marker ("a) it must…", "(b) You must…", "- use the Work")."""
+    return _LIST_ITEM.match(text) is not None
+
+
+def is_lead_in(text: str) -> bool:
+    """True for a paragraph that ends by introducing a list ("…provided that You meet the following conditions:")."""
+    return text.rstrip().endswith(":")
 
 
 def heading_depth(text: str) -> int:

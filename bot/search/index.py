@@ -33,10 +33,15 @@ from bot.knowledge.passages import (
     about_text,
     heading_depth,
     is_label_text,
+    is_lead_in,
+    is_list_item,
     layout_document,
     passage_at,
 )
 from bot.search.tokenizer import Analyzer
+
+# How many items of one list the walk back to its lead-in passes at most.
+_LIST_ITEMS = 26
 
 __all__ = [
     "INDEX_VERSION",
@@ -253,10 +258,13 @@ class Index:
 
         A label numbered "7." opens a section that runs to the next label numbered at its
         depth or above ("8."); "7.1." opens one inside it; an unnumbered label ("Preamble",
-        "TERMS AND CONDITIONS") closes them all. A label's own entry is the label around it.
+        "TERMS AND CONDITIONS") closes them all; a lead-in ("3.2 When the Program is
+        Distributed as Source Code:") is no heading. A label's own entry is the label around it.
         """
         inner = np.full(self.size, -1, dtype=np.int64)
-        labels = np.flatnonzero(self.labels)
+        # A lead-in ('"Contribution" means:') names only its list, which reads it as ``lead_in``.
+        labels = np.array([o for o in np.flatnonzero(self.labels).tolist() if not is_lead_in(self.passages[o].text)])
+        labels = labels.astype(np.int64)
         documents = self.positions(labels)
         for d in np.unique(documents).tolist():  # documents without labels stay -1, untouched
             stack: list[tuple[int, int]] = []  # (depth, label ordinal), outermost first
@@ -273,7 +281,12 @@ class Index:
         return inner
 
     def context_terms(self, ordinal: int) -> frozenset[int]:
-        """The term ids of the section headings around a passage: its context, as a title is a document's."""
+        """The term ids of the section headings around a passage: its context, as a title is a document's.
+
+        A list item's context also holds the sentence that introduced its list ("You may
+        convey … provided that you meet all of these conditions:"): "b) a copy of this
+        Agreement must be included" never repeats that it is about distributing source code.
+        """
         found = self._contexts.get(ordinal)
         if found is None:
             terms: set[int] = set()
@@ -281,8 +294,32 @@ class Index:
             while label >= 0:
                 terms.update(*self.unit_terms(label))
                 label = int(self.sections[label])
+            lead = self.lead_in(ordinal)
+            if lead >= 0:
+                terms.update(self.unit_terms(lead)[-1])
             found = self._contexts[ordinal] = frozenset(terms)
         return found
+
+    def lead_in(self, ordinal: int) -> int:
+        """The passage whose closing colon introduces the list this item belongs to, -1 for none.
+
+        Walks back over the list's other items (at most ``_LIST_ITEMS``), never past a label
+        or the start of the document.
+        """
+        passage = self.passages[ordinal]
+        if passage.is_about or not is_list_item(passage.text):
+            return -1
+        first = int(self.first[int(self.positions(np.array([ordinal]))[0])])
+        labels = self.labels
+        for before in range(ordinal - 1, max(first, ordinal - _LIST_ITEMS) - 1, -1):
+            previous = self.passages[before]
+            if previous.is_about:
+                return -1
+            if is_lead_in(previous.text):  # a nested list's lead-in may be an item itself, or a label
+                return before
+            if labels[before] or not is_list_item(previous.text):
+                return -1
+        return -1
 
     @functools.cached_property
     def _contexts(self) -> dict[int, frozenset[int]]:

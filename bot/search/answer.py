@@ -541,6 +541,10 @@ def _score_windows(
         stated, span = float(singles[i]), passage.sentences[i]
         if len(pairs):
             j = int(np.argmax(pairs))
+            if pairs[j] <= stated:
+                # The bonus lets the best sentence take a neighbour, never move elsewhere: a
+                # pair that does not hold it must score more than it on its own.
+                j = max((k for k in (i - 1, i) if 0 <= k < len(pairs)), key=lambda k: pairs[k], default=j)
             if pairs[j] + blend.pair_bonus > stated:
                 span = Span(passage.sentences[j].start, passage.sentences[j + 1].end)
             elif blend.anaphora and i > 0 and _ANAPHOR.match(passage.source, passage.sentences[i].start):

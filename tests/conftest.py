@@ -22,6 +22,16 @@ def front_matter(title: str = "A title", author: str = "A. Writer", publisher: s
     return "\n".join([*lines, "---", ""])
 
 
+def version_surfaces(snapshot: Snapshot, question: str) -> list[str]:
+    """The question's concepts as the name rules leave them: a named document's version taken out."""
+    from bot.search.naming import document_names
+    from bot.search.query import read_question
+
+    names = document_names(snapshot.index, snapshot.analyzer)
+    query = read_question(question, snapshot.index, snapshot.analyzer, snapshot.speller)
+    return [c.surface for c in names.take_versions(query, list(snapshot.analyzer.words(question))).concepts]
+
+
 def answer_lexically(snapshot: Snapshot, question: str, **options: Any) -> Answer:
     """``answer_question`` on a snapshot's index by words alone, with its blend (the name rules need no vectors)."""
     return answer_question(

@@ -262,16 +262,16 @@ class Index:
         Distributed as Source Code:") is no heading. A label's own entry is the label around it.
         """
         inner = np.full(self.size, -1, dtype=np.int64)
+        texts = {o: self.passages[o].text for o in np.flatnonzero(self.labels).tolist()}
         # A lead-in ('"Contribution" means:') names only its list, which reads it as ``lead_in``.
-        labels = np.array([o for o in np.flatnonzero(self.labels).tolist() if not is_lead_in(self.passages[o].text)])
-        labels = labels.astype(np.int64)
+        labels = np.array([o for o, text in texts.items() if not is_lead_in(text)], dtype=np.int64)
         documents = self.positions(labels)
         for d in np.unique(documents).tolist():  # documents without labels stay -1, untouched
             stack: list[tuple[int, int]] = []  # (depth, label ordinal), outermost first
             after = int(self.first[d])
             for ordinal in labels[documents == d].tolist():
                 inner[after:ordinal] = stack[-1][1] if stack else -1
-                depth = heading_depth(self.passages[ordinal].text)
+                depth = heading_depth(texts[ordinal])
                 stack = [entry for entry in stack if 0 < entry[0] < depth] if depth else []
                 inner[ordinal] = stack[-1][1] if stack else -1
                 stack.append((depth, ordinal))
@@ -309,7 +309,7 @@ class Index:
         passage = self.passages[ordinal]
         if passage.is_about or not is_list_item(passage.text):
             return -1
-        first = int(self.first[int(self.positions(np.array([ordinal]))[0])])
+        first = self.doc_ranges[passage.doc_id][0]
         labels = self.labels
         for before in range(ordinal - 1, max(first, ordinal - _LIST_ITEMS) - 1, -1):
             previous = self.passages[before]

@@ -172,7 +172,7 @@ class Names:
                 continue
             # "MPL-2.0" is read as "mpl-2" and "0": the numeral right after a dot is the rest
             # of the version that ends the word before it ("2.0"), not a version of its own.
-            if at and words[at - 1].end + 1 == word.start and (lead := _TRAILING_NUMBER.search(words[at - 1].base)):
+            if at and _glued_after(words, at - 1) and (lead := _TRAILING_NUMBER.search(words[at - 1].base)):
                 number = _version(f"{lead.group()}.{word.base}") or number
             for back in range(at - 1, max(at - 1 - _NAME_WORDS, -1), -1):
                 owner = next((owners[t] for t in words[back].terms if t in owners), None)
@@ -312,7 +312,7 @@ def _version_parts(words: Sequence[Word], at: int) -> set[str]:
     if _version(word.base) is None:
         return {own} if (own := _hyphen_version(word)) is not None else set()
     parts = {word.base}
-    if at and words[at - 1].end + 1 == word.start and (own := _hyphen_version(words[at - 1])) is not None:
+    if at and _glued_after(words, at - 1) and (own := _hyphen_version(words[at - 1])) is not None:
         parts.add(own)
     return parts
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.search.naming import document_names, name_words
-from bot.search.query import read_question
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import answer_lexically, front_matter, make_kb
+from tests.conftest import answer_lexically, front_matter, make_kb, version_surfaces
 
 WPL = front_matter(title="Widget Public Licence, version 3", author="Widget Foundation") + (
     '"This Licence" refers to version 3 of the Widget Public Licence.\n\n'
@@ -39,12 +38,6 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return build_snapshot(Path(kb))
 
 
-def surfaces(snapshot: Snapshot, question: str) -> list[str]:
-    names = document_names(snapshot.index, snapshot.analyzer)
-    query = read_question(question, snapshot.index, snapshot.analyzer, snapshot.speller)
-    return [c.surface for c in names.take_versions(query, list(snapshot.analyzer.words(question))).concepts]
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -54,11 +47,11 @@ def surfaces(snapshot: Snapshot, question: str) -> list[str]:
     ],
 )
 def test_the_version_inside_an_id_is_dropped(licences, question, expected):
-    assert surfaces(licences, question) == expected
+    assert version_surfaces(licences, question) == expected
 
 
 def test_a_version_the_document_lacks_stays_a_word_and_is_declined(licences):
-    assert "2" in surfaces(licences, "WPL-2 binaries")
+    assert "2" in version_surfaces(licences, "WPL-2 binaries")
     answer = answer_lexically(licences, "WPL-2: can i ship binaries without the source")
     assert not answer.answered and answer.absent == "WPL-2"
 

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.naming import document_names
-from bot.search.query import read_question
 from bot.serving.snapshot import Snapshot, build_snapshot
-from tests.conftest import answer_lexically, front_matter, make_kb
+from tests.conftest import answer_lexically, front_matter, make_kb, version_surfaces
 
 WPL = front_matter(title="Widget Public Licence, version 3", author="Widget Foundation") + (
     '"This Licence" refers to version 3 of the Widget Public Licence.\n\n'
@@ -27,23 +25,17 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return build_snapshot(Path(make_kb(tmp_path_factory.mktemp("kb"), {"wpl-3.md": WPL, "gdpl-2.0.md": GPL})))
 
 
-def surfaces(snapshot: Snapshot, question: str) -> list[str]:
-    names = document_names(snapshot.index, snapshot.analyzer)
-    query = read_question(question, snapshot.index, snapshot.analyzer, snapshot.speller)
-    return [c.surface for c in names.take_versions(query, list(snapshot.analyzer.words(question))).concepts]
-
-
 def test_the_named_documents_version_is_dropped_as_typed(licences):
-    assert surfaces(licences, "wpl 3: what about binaries") == ["wpl", "binaries"]
-    assert surfaces(licences, "wpl v3 binaries") == ["wpl", "binaries"]  # "gplv3" is read as "gpl v3"
-    assert "2.0" not in surfaces(licences, "gadget public licence version 2.0 copies")  # after its kind words
-    assert "2" not in surfaces(licences, "gdpl 2 copies")  # "2" and "2.0" are one version
+    assert version_surfaces(licences, "wpl 3: what about binaries") == ["wpl", "binaries"]
+    assert version_surfaces(licences, "wpl v3 binaries") == ["wpl", "binaries"]  # "gplv3" is read as "gpl v3"
+    assert "2.0" not in version_surfaces(licences, "gadget public licence version 2.0 copies")  # after its kind words
+    assert "2" not in version_surfaces(licences, "gdpl 2 copies")  # "2" and "2.0" are one version
 
 
 def test_other_numerals_stay_words(licences):
-    assert "2" in surfaces(licences, "wpl 2: what about binaries")  # a version the named licence lacks
-    assert "5" in surfaces(licences, "wpl 3 section 5 warranty")  # not after a name
-    assert "3" in surfaces(licences, "what does version 3 say about binaries")  # no name before it
+    assert "2" in version_surfaces(licences, "wpl 2: what about binaries")  # a version the named licence lacks
+    assert "5" in version_surfaces(licences, "wpl 3 section 5 warranty")  # not after a name
+    assert "3" in version_surfaces(licences, "what does version 3 say about binaries")  # no name before it
 
 
 def test_the_version_no_longer_picks_the_sentences_that_say_it(licences):

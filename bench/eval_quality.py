@@ -26,6 +26,7 @@
     python bench/eval_quality.py --squad 3       # three more (bench/data/squad3/; since seen)
     python bench/eval_quality.py --squad 4       # three more (bench/data/squad4/; since seen)
     python bench/eval_quality.py --squad 5       # three more (bench/data/squad5/; since seen)
+    python bench/eval_quality.py --squad 6       # three more (bench/data/squad6/; held out)
     python bench/eval_quality.py --verbose       # one line per question
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
@@ -65,7 +66,7 @@ HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 LATEST_HELDOUT = 20
 # The held-out set nobody has run yet (None: every set has had its one blind run).
 UNSEEN_HELDOUT: int | None = None
-SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4, 5)}
+SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4, 5, 6)}
 # The SQuAD folders whose results have been looked at; the others are held out.
 SEEN_SQUAD = (2, 3, 4, 5)
 
@@ -422,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         const=2,
         choices=tuple(SQUAD),
-        help="the SQuAD 2.0 articles of bench/data/squad2 to squad5",
+        help="the SQuAD 2.0 articles of bench/data/squad2 to squad6",
     )
     parser.add_argument("--grid", action="store_true", help="blend sensitivity on the tuning sets")
     parser.add_argument("--verbose", action="store_true")

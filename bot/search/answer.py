@@ -22,7 +22,15 @@ from bot.knowledge.passages import Passage, is_label_text
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
 from bot.search.lexicon import FRAMING
-from bot.search.naming import Names, absent_name, document_names, name_words, unglued, without_name_meaning
+from bot.search.naming import (
+    Names,
+    absent_name,
+    document_names,
+    name_words,
+    unglued,
+    unknown_title,
+    without_name_meaning,
+)
 from bot.search.query import Query, read_question
 from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer, Word
@@ -228,15 +236,23 @@ def answer_question(
     words: list[Word] = []
     if names is not None:
         words = list(analyzer.words(asked))  # read once for every name rule
-        spelled = names.spelled_out(words)
+        spelled = names.spelled_out(words, analyzer)
         query = names.take_versions(query, words, spelled)
     if not query.concepts:
         return done(Status.EMPTY, cleaned)
+    named = names.named(query.term_ids) if names is not None else {}
+    for term, position in spelled.items():
+        term_id = index.vocab.get(term)
+        if term_id is not None and term_id in query.term_ids:
+            named.setdefault(term_id, position)
+    named_docs = frozenset(named.values()) | unheld
     if decline and within is None and names is not None:
         # Asked about the MIT licence, the nearest answer is another licence's clause.
         absent = names.missing_version(asked, words, spelled) or absent_name(
             asked, query, analyzer, names, index, words
         )
+        if not absent and not named_docs:
+            absent = unknown_title(asked, words, query, analyzer, names, index)
         if absent:
             return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
@@ -246,12 +262,6 @@ def answer_question(
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
     # postings; only the passages finally shown get their quote chosen and highlighted.
     pool = np.array([ordinal for ordinal, _ in hits], dtype=np.int64)
-    named = names.named(query.term_ids) if names is not None else {}
-    for term, position in spelled.items():
-        term_id = index.vocab.get(term)
-        if term_id is not None and term_id in query.term_ids:
-            named.setdefault(term_id, position)
-    named_docs = frozenset(named.values()) | unheld
     # Each pool passage's document, read once: the names rule and the prior both need it.
     pool_docs = index.positions(pool) if named_docs else None
     coverages, informatives = _pool_coverage(index, query, pool, named, pool_docs)

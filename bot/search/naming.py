@@ -24,11 +24,19 @@ import numpy as np
 from bot.search.index import Index
 from bot.search.lexicon import english_frequency
 from bot.search.query import Concept, Match, Query
-from bot.search.spelling import spelling_variants
+from bot.search.spelling import osa_distance, spelling_variants
 from bot.search.tokenizer import Analyzer, Word
 from bot.search.vectors import Encode
 
-__all__ = ["Names", "absent_name", "document_names", "name_words", "unglued", "without_name_meaning"]
+__all__ = [
+    "Names",
+    "absent_name",
+    "document_names",
+    "name_words",
+    "unglued",
+    "unknown_title",
+    "without_name_meaning",
+]
 
 # A numeral ("3" of "GPL-3", "2.0") names nothing by itself: "section 3" is not GPL-3.
 _NUMERAL = re.compile(r"^[\d.]+$")
@@ -43,6 +51,11 @@ _VERSION = re.compile(r"v?(\d+(?:\.\d+)*)", re.IGNORECASE)
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 _TRAILING_NUMBER = re.compile(r"\d+(?:\.\d+)*$")
 _HYPHENATED_NUMBER = re.compile(r"[^\W\d_][‑\-]\d+$")
+# Passages read to tell whether a run of words is ever said together; past this many holding
+# all its words, it is taken as said (a name rule must never decline on a guess).
+_PHRASE_PASSAGES = 2000
+# A title's ending this long names it alone ("open database license"); "public license" is a kind.
+_ENDING_WORDS = 3
 
 _cache: weakref.WeakKeyDictionary[Index, Names] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -60,23 +73,32 @@ class Names:
     owners: Mapping[str, int] = field(default_factory=dict)  # each name word -> the document it names
     versions: Mapping[int, frozenset[str]] = field(default_factory=dict)  # position -> its version numerals ("3")
     titles: Mapping[tuple[str, ...], int] = field(default_factory=dict)  # a title's terms before its comma -> whose
+    openings: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # first term -> ``titles`` keys
 
-    def spelled_out(self, words: Sequence[Word]) -> dict[str, int]:
-        """The terms of the question ``words`` that spell out a whole title, each -> the document it names.
+    def spelled_out(self, words: Sequence[Word], analyzer: Analyzer | None = None) -> dict[str, int]:
+        """The terms of the question ``words`` that spell out a title, each -> the document it names.
 
         "GNU General Public License version 1", asked of GPL-1, LGPL-2 and the GFDL, holds no
         word that names one of them alone: every word is in two titles. As a run, it is
         GPL-1's title (the LGPL's has "Library" in it), so its words name GPL-1 as a unique
-        title word would, and the version after them is the rest of the name.
+        title word would, and the version after them is the rest of the name. A title's
+        last three words or more name it too when no other title ends so ("open database
+        license" of "ODC Open Database License"), and with ``analyzer`` a word may be
+        spelt either way ("open software licence" is the Open Software License).
         """
         if not self.titles:
             return {}
-        terms = [word.terms[0] for word in words if word.terms]
-        runs = {
-            tuple(terms[i : i + size]) for size in {len(t) for t in self.titles} for i in range(len(terms) - size + 1)
+        said = [w for w in words if w.terms]
+        choices = [{w.terms[0], *(_spelling_terms(analyzer, w.base) if analyzer is not None else ())} for w in said]
+        matched = {
+            title
+            for i, first in enumerate(choices)
+            for term in first
+            for title in self.openings.get(term, ())
+            if i + len(title) <= len(choices) and all(t in choices[i + k] for k, t in enumerate(title))
         }
         found: dict[str, int] = {}
-        for title in sorted(runs.intersection(self.titles), key=self.titles.__getitem__):
+        for title in sorted(matched, key=self.titles.__getitem__):
             for term in title:
                 found.setdefault(term, self.titles[title])
         return found
@@ -254,12 +276,29 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
     # A title spelled out names its document even when every word of it is in another title;
     # one that several documents share ("Synthetic document 1", "… 2") names none of them.
     phrases: dict[tuple[str, ...], list[int]] = {}
+    endings: dict[tuple[str, ...], set[int]] = {}  # a title's last three words or more
     for position, d in enumerate(index.documents if len(index.documents) > 1 else ()):
         if len(phrase := _title_phrase(d.meta.title, analyzer)) >= 2:
             phrases.setdefault(phrase, []).append(position)
+            for start in range(1, len(phrase) - _ENDING_WORDS + 1):
+                endings.setdefault(phrase[start:], set()).add(position)
     titles = {phrase: positions[0] for phrase, positions in phrases.items() if len(positions) == 1}
+    for ending, positions in endings.items():
+        if len(positions) == 1 and ending not in phrases:
+            titles[ending] = next(iter(positions))
+    openings: dict[str, list[tuple[str, ...]]] = {}
+    for title in titles:
+        openings.setdefault(title[0], []).append(title)
     found = Names(
-        terms, frozenset(owned), unheld, kinds, kinds & closing, owned, versions if owned or titles else {}, titles
+        terms,
+        frozenset(owned),
+        unheld,
+        kinds,
+        kinds & closing,
+        owned,
+        versions if owned or titles else {},
+        titles,
+        {term: tuple(these) for term, these in openings.items()},
     )
     with _lock:
         _cache[index] = found
@@ -410,6 +449,97 @@ def _definite_name(
             unknown = unknown or (missing and (crossed or capital))
             crossed = crossed or _is_kind(word, analyzer, names.kinds)
     return ""
+
+
+def unknown_title(
+    text: str, words: Sequence[Word], query: Query, analyzer: Analyzer, names: Names, index: Index
+) -> str:
+    """A title of a document we lack, spelt in words the texts hold: "the free art license".
+
+    ``absent_name`` needs a name word that no text holds. "the Sustainable Use License",
+    "the academic free license 3.0" and "the educational community license", asked of three
+    other licences, hold none: every word is in some text, so the nearest clause about use,
+    freedom or communities is quoted as if it were theirs. Said as a title is said, after
+    "the" and closed by a kind word of the titles, such a run names a document when the
+    texts never say it: no passage and no title holds its words in that order. A description
+    is one word ("the stricter license") and is left alone unless it is capitalised like a
+    title ("the Fair License"); a run the texts do say ("the free software license", "the
+    patent license") is theirs. Only asked when the question names no document we hold:
+    "mozilla license: the contributors patent license" describes a part of the MPL.
+    """
+    if not names.heads:
+        return ""
+    concepts = {c.surface: c for c in query.concepts}
+    for at, kind in enumerate(words):
+        if at == 0 or not _is_kind(kind, analyzer, names.heads):
+            continue
+        if at + 1 < len(words) and _is_kind(words[at + 1], analyzer, names.kinds):
+            continue  # the name goes on: read it from its last kind word
+        run: list[Word] = []
+        for back in range(at - 1, max(at - 1 - _NAME_WORDS, -2), -1):
+            word = words[back] if back >= 0 else None
+            if word is None or word.base == "the":
+                break
+            if not word.terms or all(t in names.words for t in word.terms):
+                run = []  # a function word ("does a license…"), or a document we hold
+                break
+            run.insert(0, word)
+        else:
+            continue  # too long to be a name
+        if not run:
+            continue
+        titled = all(text[w.start].isupper() for w in (*run, kind))
+        if len(run) < 2 and not titled:
+            continue
+        asked = (*run, kind)
+        if not _said(asked, [_word_terms(w, concepts, analyzer, index) for w in asked], index, analyzer):
+            return text[run[0].start : kind.end]
+    return ""
+
+
+def _word_terms(word: Word, concepts: Mapping[str, Concept], analyzer: Analyzer, index: Index) -> frozenset[str]:
+    """The index terms a question word may stand for: its own, its spellings', its typo's."""
+    terms = {*word.terms[:1], *_spelling_terms(analyzer, word.base)}
+    concept = concepts.get(word.base)
+    if concept is not None and concept.match is not Match.MISSING:
+        terms.update(index.terms[t] for t in concept.term_ids)
+    return frozenset(terms)
+
+
+def _said(asked: Sequence[Word], forms: Sequence[frozenset[str]], index: Index, analyzer: Analyzer) -> bool:
+    """True when a title or passage holds one term of each of ``forms``, in order, side by side.
+
+    A title may be misspelt or cut short as typed ("opne software license" is the Open
+    Software License, "gnu free doc license" the GNU Free Documentation License): there a
+    word one edit from the title's word, or its start, is that word.
+    """
+
+    def alike(word: Word, title_word: Word) -> bool:
+        if len(word.base) >= 3 and title_word.base.startswith(word.base):
+            return True  # cut short: "gnu free doc license"
+        return len(word.base) >= 4 and osa_distance(word.base, title_word.base, 1) <= 1
+
+    def holds(terms: Sequence[str], said: Sequence[Word] = ()) -> bool:
+        return any(
+            all(terms[i + k] in forms[k] or (said and alike(asked[k], said[i + k])) for k in range(len(forms)))
+            for i in range(len(terms) - len(forms) + 1)
+        )
+
+    for document in index.documents:
+        title = [w for w in analyzer.words(document.meta.title) if w.terms]
+        if holds([w.terms[0] for w in title], title):
+            return True
+    ids = [[index.vocab[t] for t in f if t in index.vocab] for f in forms]
+    if not all(ids):
+        return False
+    passages: np.ndarray | None = None
+    for choices in ids:
+        found = np.unique(np.concatenate([index.column(t)[0] for t in choices]))
+        passages = found if passages is None else np.intersect1d(passages, found, assume_unique=True)
+    assert passages is not None
+    if len(passages) > _PHRASE_PASSAGES:
+        return True
+    return any(holds(analyzer.terms(index.passages[int(o)].text)) for o in passages)
 
 
 def _names_unheld(

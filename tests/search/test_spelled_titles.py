@@ -66,3 +66,24 @@ def test_a_title_several_documents_share_names_none_of_them(tmp_path):
     assert set(spelled_out(snapshot, "gizmo general licence: can i sell copies").values()) == {
         document_position(snapshot, "ggl-1")
     }
+
+
+def test_a_title_spelt_the_other_way_or_by_its_ending_names_it(tmp_path):
+    # "ODC Open Database Licence" and "Open Software Licence": every word but "database" and
+    # "software" is in both titles, and neither of those names its document alone (both
+    # are all over the other text too).
+    odbl = front_matter(title="ODC Open Database Licence, version 1.0", author="Open Data Commons") + (
+        "You may charge a fee for a copy of the Database.\n\nThe software that reads the Database is yours.\n"
+    )
+    osl = front_matter(title="Open Software Licence, version 3.0", author="Rosen") + (
+        "You may charge a fee for a copy of the Original Work.\n\nA database of the Original Work is yours.\n"
+    )
+    snapshot = build_snapshot(make_kb(tmp_path, {"odbl-1.md": odbl, "osl-3.md": osl, "harbour.md": HARBOUR}))
+    odbl_at, osl_at = document_position(snapshot, "odbl-1"), document_position(snapshot, "osl-3")
+    assert set(spelled_out(snapshot, "open database licence: may i charge a fee").values()) == {odbl_at}
+    names = document_names(snapshot.index, snapshot.analyzer)
+    words = list(snapshot.analyzer.words("open software license: may i charge a fee"))
+    assert names.spelled_out(words) == {}  # "license" is not the title's "Licence" term
+    assert set(names.spelled_out(words, snapshot.analyzer).values()) == {osl_at}
+    # Two words of an ending are a kind, not a name: "database licence" could be anyone's.
+    assert spelled_out(snapshot, "a database licence: may i charge a fee") == {}

@@ -9,6 +9,7 @@ not comparable from one question or knowledge base to the next.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ from bot.knowledge.documents import Document
 from bot.knowledge.passages import Passage, is_label_text
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
+from bot.search.intent import Place, asked_place
 from bot.search.lexicon import FRAMING
 from bot.search.naming import (
     Names,
@@ -106,7 +108,11 @@ class Blend:
     contributor") quotes that sentence and ranks ``definition`` ahead (the decline reads
     the evidence without it). With ``sections``, a question word that a passage's section
     headings hold ("7. Additional Terms.", "1.1. Scope" inside "1. Patents.") counts as
-    present in all its sentences, as a document's name does. Chosen on the tuning sets
+    present in all its sentences, as a document's name does. A question that points at a
+    place in its document ("in the last line", "how does the op-ed open") is read without
+    those words, the passages at that place rank up to ``place_prior`` ahead (the nearest
+    most), and it is never declined for lack of words: the place is what it asks for
+    (``bot.search.intent.asked_place``; 0 turns it off). Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -128,6 +134,7 @@ class Blend:
     labels: bool = True
     definition: float = 0.3
     sections: bool = True
+    place_prior: float = 0.8
 
 
 class Status(Enum):
@@ -229,7 +236,7 @@ def answer_question(
         if within is None:
             return done(Status.UNKNOWN_DOCUMENT, cleaned)
     names = document_names(index, analyzer) if blend.names else None
-    asked = _as_read(cleaned, analyzer, names)
+    asked, place = _as_read(cleaned, analyzer, names, blend)
     query = read_question(asked, index, analyzer, speller)
     query, unheld = names.take_unheld(query, analyzer) if names is not None else (query, frozenset[int]())
     spelled: dict[str, int] = {}
@@ -238,7 +245,7 @@ def answer_question(
         words = list(analyzer.words(asked))  # read once for every name rule
         spelled = names.spelled_out(words, analyzer)
         query = names.take_versions(query, words, spelled)
-    if not query.concepts:
+    if not query.concepts and (place is None or (within is None and len(index.documents) != 1)):
         return done(Status.EMPTY, cleaned)
     named = names.named(query.term_ids) if names is not None else {}
     for term, position in spelled.items():
@@ -257,7 +264,8 @@ def answer_question(
             return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
     semantic = vectors is not None and encode is not None
-    if not hits and not semantic:
+    places = _places(index, place, within, named_docs, hits) if blend.place_prior else {}
+    if not hits and not semantic and not places:
         return done(Status.NOT_FOUND, cleaned)
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
     # postings; only the passages finally shown get their quote chosen and highlighted.
@@ -270,9 +278,12 @@ def answer_question(
         (score / best + COVERAGE_BLEND * coverages[i], -i, ordinal, score, float(coverages[i]), int(informatives[i]))
         for i, (ordinal, score) in enumerate(hits)
     ]
+    if places:
+        ranked = _placed(index, query, ranked, places, named, blend.place_prior)
     ranked.sort(reverse=True)
     coverage, informative = (ranked[0][4], ranked[0][5]) if ranked else (0.0, 0)
     weak = coverage < MIN_COVERAGE or (coverage < SINGLE_WORD_COVERAGE and informative < 2)
+    weak = weak and not places
     if pool_docs is not None and blend.name_prior and ranked:
         # As on the semantic path: the named document ranks ahead, the decline above did not see it.
         ahead = set(np.flatnonzero(np.isin(pool_docs, list(named_docs))).tolist())
@@ -287,14 +298,15 @@ def answer_question(
             vector = without_name_meaning(vector, naming, encode, blend.name_weight)
         titles = names.words | names.kinds if names is not None else frozenset[str]()
         found = _semantic(
-            index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs, titles
+            index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs, titles, places
         )
         if found is not None:
             declined, results = found
+            declined = declined and not places
             if (decline and declined) or not results:
                 return done(Status.NOT_FOUND, cleaned, coverage=coverage)
             return done(Status.ANSWERED, cleaned, results, results[0].coverage)
-    if not hits:
+    if not ranked:
         return done(Status.NOT_FOUND, cleaned)
     if decline and weak:
         return done(Status.NOT_FOUND, cleaned, coverage=coverage)
@@ -310,12 +322,82 @@ def meaning_text(cleaned: str, index: Index, analyzer: Analyzer, blend: Blend | 
     """The text whose meaning sentences are compared with: what ``question_vector`` encodes."""
     blend = blend or Blend()
     names = document_names(index, analyzer) if blend.names else None
-    return _meant(_as_read(cleaned, analyzer, names), blend)
+    return _meant(_as_read(cleaned, analyzer, names, blend)[0], blend)
 
 
-def _as_read(cleaned: str, analyzer: Analyzer, names: Names | None) -> str:
-    """The question as read: a version glued to a name is set apart ("gplv3" -> "gpl v3")."""
-    return unglued(cleaned, analyzer, names) if names is not None else cleaned
+def _as_read(cleaned: str, analyzer: Analyzer, names: Names | None, blend: Blend) -> tuple[str, Place | None]:
+    """The question as read, and the place in its document it points at.
+
+    A version glued to a name is set apart ("gplv3" -> "gpl v3"), and the words that say
+    where ("in the last line") are taken out: they are no text's words.
+    """
+    asked = unglued(cleaned, analyzer, names) if names is not None else cleaned
+    if not blend.place_prior:
+        return asked, None
+    place, rest = asked_place(asked)
+    return (rest, place) if place is not None else (asked, None)
+
+
+# How many passages from a document's end (or start) a place reaches, nearest first.
+_PLACE_REACH = 2
+
+
+def _places(
+    index: Index,
+    place: Place | None,
+    within: tuple[int, int] | None,
+    named_docs: frozenset[int],
+    hits: Sequence[tuple[int, float]],
+) -> dict[int, float]:
+    """The passages at ``place`` in the document asked about, each -> how near (1 at the very end).
+
+    The document is the one asked within, or named, or the only one, or else the one the
+    question's words find first. Front matter and labels are not where a text ends.
+    """
+    if place is None:
+        return {}
+    if within is not None:
+        docs = [int(index.positions(np.array([within[0]]))[0])]
+    elif named_docs:
+        docs = sorted(named_docs)
+    elif len(index.documents) == 1:
+        docs = [0]
+    elif hits:
+        docs = [int(index.positions(np.array([hits[0][0]]))[0])]
+    else:
+        return {}
+    labels = index.labels
+    found: dict[int, float] = {}
+    for d in docs:
+        lo, hi = int(index.first[d]), int(index.first[d + 1])
+        walk = range(hi - 1, lo - 1, -1) if place is Place.END else range(lo, hi)
+        reached = (o for o in walk if not labels[o] and not index.passages[o].is_about)
+        for k, ordinal in enumerate(itertools.islice(reached, _PLACE_REACH)):
+            found[ordinal] = 1.0 - k / _PLACE_REACH
+    return found
+
+
+def _placed(
+    index: Index,
+    query: Query,
+    ranked: list[_Ranked],
+    places: Mapping[int, float],
+    named: Mapping[int, int],
+    prior: float,
+) -> list[_Ranked]:
+    """The lexical ranking with the passages at the asked place added and moved ``prior`` ahead."""
+    have = {entry[2] for entry in ranked}
+    extra = np.array([o for o in places if o not in have], dtype=np.int64)
+    coverages, informatives = _pool_coverage(index, query, extra, named)
+    added = [
+        (COVERAGE_BLEND * float(coverages[k]), -len(ranked) - k, int(o), 0.0, float(coverages[k]), int(informatives[k]))
+        for k, o in enumerate(extra.tolist())
+    ]
+    return [
+        (key + prior * places.get(o, 0.0), i, o, *rest)
+        for key, i, o, *rest in [*ranked, *added]
+        if not index.passages[o].is_about
+    ]
 
 
 def _meant(asked: str, blend: Blend) -> str:
@@ -340,6 +422,7 @@ def _semantic(
     named: Mapping[int, int],
     named_docs: frozenset[int],
     titles: frozenset[str] = frozenset(),
+    places: Mapping[int, float] | None = None,
 ) -> tuple[bool, tuple[Result, ...]] | None:
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
@@ -350,7 +433,7 @@ def _semantic(
     """
     nearest = vectors.nearest(question, blend.pool, within)
     bm25 = dict(hits)
-    candidates = list(dict.fromkeys([*bm25, *nearest.tolist()]))
+    candidates = list(dict.fromkeys([*bm25, *nearest.tolist(), *(places or ())]))
     followers = _followers(index, candidates) if blend.labels else {}
     candidates = list(dict.fromkeys([*candidates, *followers.values()]))
     if not candidates or not all(vectors.has(o) for o in candidates):
@@ -369,6 +452,10 @@ def _semantic(
         ranking = ranking + blend.name_prior * np.isin(positions, list(named_docs))
     if blend.definition:
         ranking = ranking + blend.definition * windows.defines
+    if places:
+        # A place is in the body: the front matter is near every question, and at no place.
+        ranking = ranking + blend.place_prior * np.array([places.get(o, 0.0) for o in candidates])
+        ranking = np.where(windows.about, -np.inf, ranking)
     if followers:
         at = {ordinal: k for k, ordinal in enumerate(candidates)}
         ranking = ranking.copy()

@@ -464,13 +464,21 @@ def unknown_title(
     texts never say it: no passage and no title holds its words in that order. A description
     is one word ("the stricter license") and is left alone unless it is capitalised like a
     title ("the Fair License"); a run the texts do say ("the free software license", "the
-    patent license") is theirs. Only asked when the question names no document we hold:
-    "mozilla license: the contributors patent license" describes a part of the MPL.
+    patent license") is theirs. One word no text holds, after "the" and ending in a kind word
+    ("the unlicense"), is such a title too. Only asked when the question names no document
+    we hold: "mozilla license: the contributors patent license" describes a part of the MPL.
     """
     if not names.heads:
         return ""
     concepts = {c.surface: c for c in query.concepts}
+    english = english_frequency()
     for at, kind in enumerate(words):
+        if (
+            at
+            and words[at - 1].base == "the"
+            and _is_compound_kind(kind, concepts, names.heads, english, index, analyzer)
+        ):
+            return text[kind.start : kind.end]  # "the Unlicense": a name with its kind word inside
         if at == 0 or not _is_kind(kind, analyzer, names.heads):
             continue
         if at + 1 < len(words) and _is_kind(words[at + 1], analyzer, names.kinds):
@@ -495,6 +503,29 @@ def unknown_title(
         if not _said(asked, [_word_terms(w, concepts, analyzer, index) for w in asked], index, analyzer):
             return text[run[0].start : kind.end]
     return ""
+
+
+def _is_compound_kind(
+    word: Word,
+    concepts: Mapping[str, Concept],
+    kinds: frozenset[str],
+    english: Mapping[str, int],
+    index: Index,
+    analyzer: Analyzer,
+) -> bool:
+    """True for a word no text holds, not English, made of something and a kind word ("unlicense").
+
+    The speller may read it as the kind word misspelt ("unlicense" -> license): that is no
+    text's word either.
+    """
+    concept = concepts.get(word.base)
+    if concept is None or word.base in english or len(word.terms) != 1:
+        return False
+    unheld = concept.match is Match.MISSING or (
+        concept.match is Match.TYPO and all(index.terms[t] in kinds for t in concept.term_ids)
+    )
+    base = word.base
+    return unheld and any(analyzer.term(base[i:]) in kinds for i in range(2, len(base) - 3))
 
 
 def _word_terms(word: Word, concepts: Mapping[str, Concept], analyzer: Analyzer, index: Index) -> frozenset[str]:

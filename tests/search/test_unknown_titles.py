@@ -39,6 +39,8 @@ def test_a_run_the_texts_never_say_names_a_licence_we_lack(licences):
         ("does the community fee licence let me sell copies", "community fee licence"),
         ("Can I sell copies under the Fair Licence?", "Fair Licence"),  # one word, capitalised as a title
         ("free art licence: can i sell copies", "free art licence"),  # opening the question
+        ("can i sell copies under the unlicence", "unlicence"),  # one word, its kind word inside
+        ("Can I sell copies under The Unlicence?", "Unlicence"),
     ):
         # Read for its words alone, the question is another licence's clause.
         assert answer_lexically(licences, question, decline=False).answered, question

@@ -258,8 +258,8 @@ def answer_question(
         absent = names.missing_version(asked, words, spelled) or absent_name(
             asked, query, analyzer, names, index, words
         )
-        if not absent and not named_docs:
-            absent = unknown_title(asked, words, query, analyzer, names, index)
+        if not absent:
+            absent = unknown_title(asked, words, query, analyzer, names, index, spelled)
         if absent:
             return done(Status.NOT_FOUND, cleaned, absent=absent)
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)

@@ -452,7 +452,13 @@ def _definite_name(
 
 
 def unknown_title(
-    text: str, words: Sequence[Word], query: Query, analyzer: Analyzer, names: Names, index: Index
+    text: str,
+    words: Sequence[Word],
+    query: Query,
+    analyzer: Analyzer,
+    names: Names,
+    index: Index,
+    spelled: Mapping[str, int] | None = None,
 ) -> str:
     """A title of a document we lack, spelt in words the texts hold: "the free art license".
 
@@ -465,8 +471,11 @@ def unknown_title(
     is one word ("the stricter license") and is left alone unless it is capitalised like a
     title ("the Fair License"); a run the texts do say ("the free software license", "the
     patent license") is theirs. One word no text holds, after "the" and ending in a kind word
-    ("the unlicense"), is such a title too. Only asked when the question names no document
-    we hold: "mozilla license: the contributors patent license" describes a part of the MPL.
+    ("the unlicense"), is such a title too. A run after or holding a name of a document we
+    hold describes a part of it ("mozilla license: the contributors patent license", "the
+    EUPL-1.2 licence"); a name
+    word after the run does not ("the fair source license … for free", where "free" is
+    the GFDL's). ``spelled`` is ``Names.spelled_out`` of ``words``.
     """
     if not names.heads:
         return ""
@@ -477,6 +486,7 @@ def unknown_title(
             at
             and words[at - 1].base == "the"
             and _is_compound_kind(kind, concepts, names.heads, english, index, analyzer)
+            and not name_words(text, analyzer, names, spelled, words[:at])
         ):
             return text[kind.start : kind.end]  # "the Unlicense": a name with its kind word inside
         if at == 0 or not _is_kind(kind, analyzer, names.heads):
@@ -494,7 +504,7 @@ def unknown_title(
             run.insert(0, word)
         else:
             continue  # too long to be a name
-        if not run:
+        if not run or name_words(text, analyzer, names, spelled, words[:at]):
             continue
         titled = all(text[w.start].isupper() for w in (*run, kind))
         if len(run) < 2 and not titled:

@@ -40,6 +40,7 @@ def test_a_run_the_texts_never_say_names_a_licence_we_lack(licences):
         ("Can I sell copies under the Fair Licence?", "Fair Licence"),  # one word, capitalised as a title
         ("free art licence: can i sell copies", "free art licence"),  # opening the question
         ("can i sell copies under the unlicence", "unlicence"),  # one word, its kind word inside
+        ("can i sell copies under the free art licence, as under the widget one", "free art licence"),  # after it
         ("Can I sell copies under The Unlicence?", "Unlicence"),
     ):
         # Read for its words alone, the question is another licence's clause.
@@ -55,6 +56,7 @@ def test_descriptions_runs_the_texts_say_and_held_titles_are_answered(licences):
         "can i release a manual under the free software licence",  # the texts say this run
         "can i sell copies under the widget public licence",  # a title we hold
         "can i sell copies under the widegt public licence",  # and misspelt
+        "can i sell copies under the wpl-2.0 licence",  # its id, typed with its version
         "widget licence: under the free art licence part, can i sell copies",  # it names a licence we hold
     ):
         answer = answer_lexically(licences, question)

@@ -473,9 +473,8 @@ def unknown_title(
     patent license") is theirs. One word no text holds, after "the" and ending in a kind word
     ("the unlicense"), is such a title too. A run after or holding a name of a document we
     hold describes a part of it ("mozilla license: the contributors patent license", "the
-    EUPL-1.2 licence"); a name
-    word after the run does not ("the fair source license … for free", where "free" is
-    the GFDL's). ``spelled`` is ``Names.spelled_out`` of ``words``.
+    EUPL-1.2 licence"); a name word after the run does not ("the fair source license … for
+    free", where "free" is the GFDL's). ``spelled`` is ``Names.spelled_out`` of ``words``.
     """
     if not names.heads:
         return ""

@@ -14,7 +14,9 @@ from tests.conftest import answer_lexically, attach_vectors, front_matter, make_
 
 # No word of "wrap it up", "last line" or "opening" is in the text, and its first and last
 # paragraphs share their words with the middle.
-HARBOUR = front_matter(title="What the harbour plan means", author="Ann Quay", author_bio="Ann Quay writes about ports.") + (
+HARBOUR = front_matter(
+    title="What the harbour plan means", author="Ann Quay", author_bio="Ann Quay writes about ports."
+) + (
     "The harbour plan doubles the number of ferry berths by 2030.\n\n"
     "Critics say the ferry berths will cost the town its fishing fleet.\n\n"
     "The council will vote on the plan in May.\n\n"

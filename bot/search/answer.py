@@ -23,7 +23,6 @@ from bot.knowledge.passages import Passage, is_label_text
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
 from bot.search.intent import Place, asked_place
-from bot.search.kinds import asks_when, says_when
 from bot.search.lexicon import FRAMING
 from bot.search.naming import (
     Names,
@@ -113,9 +112,7 @@ class Blend:
     place in its document ("in the last line", "how does the op-ed open") is read without
     those words, the passages at that place rank up to ``place_prior`` ahead (the nearest
     most), and it is never declined for lack of words: the place is what it asks for
-    (``bot.search.intent.asked_place``; 0 turns it off). A question that asks when prefers
-    by ``answer_type`` the windows that hold a time it does not hold itself
-    (``bot.search.kinds``): in its quote and its rank, never in its decline. Chosen on the tuning sets
+    (``bot.search.intent.asked_place``; 0 turns it off). Chosen on the tuning sets
     with ``bench/eval_quality.py --grid``; nearby values give nearly the same figures
     (docs/benchmarks.md).
     """
@@ -138,7 +135,6 @@ class Blend:
     definition: float = 0.3
     sections: bool = True
     place_prior: float = 0.8
-    answer_type: float = 0.1
 
 
 class Status(Enum):
@@ -269,7 +265,6 @@ def answer_question(
     hits = index.top_concepts(query.searchable, max(_POOL, top), within)
     semantic = vectors is not None and encode is not None
     places = _places(index, place, within, named_docs, hits) if blend.place_prior else {}
-    when = cleaned if blend.answer_type and asks_when(cleaned) else None
     if not hits and not semantic and not places:
         return done(Status.NOT_FOUND, cleaned)
     # Re-rank the pool by BM25 blended with coverage, reading term presence from the
@@ -303,21 +298,7 @@ def answer_question(
             vector = without_name_meaning(vector, naming, encode, blend.name_weight)
         titles = names.words | names.kinds if names is not None else frozenset[str]()
         found = _semantic(
-            index,
-            analyzer,
-            query,
-            vector,
-            hits,
-            vectors,
-            blend,
-            top,
-            within,
-            weak,
-            named,
-            named_docs,
-            titles,
-            places,
-            when,
+            index, analyzer, query, vector, hits, vectors, blend, top, within, weak, named, named_docs, titles, places
         )
         if found is not None:
             declined, results = found
@@ -442,7 +423,6 @@ def _semantic(
     named_docs: frozenset[int],
     titles: frozenset[str] = frozenset(),
     places: Mapping[int, float] | None = None,
-    when: str | None = None,
 ) -> tuple[bool, tuple[Result, ...]] | None:
     """(declined, results) ranked by sentence meaning and words; None when vectors are missing.
 
@@ -460,9 +440,7 @@ def _semantic(
         return None
     # Each candidate's document, read once: the names rule and the prior both need it.
     positions = index.positions(np.array(candidates, dtype=np.int64)) if named_docs else None
-    windows = _score_windows(
-        index, query, vectors, candidates, question, blend, named, positions, analyzer, titles, when
-    )
+    windows = _score_windows(index, query, vectors, candidates, question, blend, named, positions, analyzer, titles)
     best_bm25 = max(bm25.values(), default=0.0) or 1.0
     totals = windows.evidence + blend.context * (vectors.passage_matrix[candidates] @ question)
     totals += blend.bm25 * np.array([bm25.get(o, 0.0) for o in candidates]) / best_bm25
@@ -607,7 +585,6 @@ def _score_windows(
     positions: np.ndarray | None = None,
     analyzer: Analyzer | None = None,
     titles: frozenset[str] = frozenset(),
-    when: str | None = None,
 ) -> _Windows:
     """Each candidate's best sentence or consecutive pair, by ``similarity * cos + coverage * words``.
 
@@ -644,12 +621,6 @@ def _score_windows(
     norms = np.sqrt(np.maximum(squares[:-1] + squares[1:] + 2 * dots, 1e-12))
     pair = blend.similarity * (cosines[:-1] + cosines[1:]) / norms
     pair += blend.coverage * _concept_coverage(query, {t: both[:, c] for c, t in enumerate(terms)}, len(both))[0]
-    # What the quote and the rank read: the evidence plus the answer-kind preference.
-    chosen_single, chosen_pair = single, pair
-    if when is not None:
-        typed = _saying_when(index, candidates, when)
-        chosen_single = single + blend.answer_type * typed
-        chosen_pair = pair + blend.answer_type * (typed[:-1] | typed[1:])
     spans: list[Span] = []
     evidence = np.empty(len(candidates))
     told = np.empty(len(candidates))
@@ -667,14 +638,12 @@ def _score_windows(
         singles = single[start:end]
         pairs = pair[start : end - 1] if not passage.is_about and end - start > 1 else pair[:0]
         best = max(float(singles.max()), float(pairs.max(initial=-np.inf)))
-        singles = chosen_single[start:end]
-        pairs = chosen_pair[start : end - 1] if not passage.is_about and end - start > 1 else chosen_pair[:0]
         if asking:
             singles, pairs = singles.copy(), pairs.copy()  # views into every candidate's scores
             singles[asking] = -np.inf
             pairs[[j for j in range(len(pairs)) if j in asking or j + 1 in asking]] = -np.inf
             if not np.isfinite(singles).any():
-                singles = chosen_single[start:end]  # nothing but questions: quote as before, rank last
+                singles = single[start:end]  # nothing but questions: quote as before, rank last
         i = int(np.argmax(singles))
         stated, span = float(singles[i]), passage.sentences[i]
         if len(pairs):
@@ -719,18 +688,6 @@ def _questions(index: Index, analyzer: Analyzer | None, query: Query, passage: P
             continue
         found.append(k)
     return found
-
-
-def _saying_when(index: Index, candidates: Sequence[int], question: str) -> np.ndarray:
-    """Per sentence row of the candidates, whether it holds a time the question lacks."""
-    return np.array(
-        [
-            not passage.is_about and says_when(passage.source[span.start : span.end], question)
-            for passage in (index.passages[o] for o in candidates)
-            for span in passage.sentences
-        ],
-        dtype=bool,
-    )
 
 
 def _add_context(

@@ -520,10 +520,6 @@ def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
 
 # Closed-class words that open a sentence leaning on the one before (grammar, not topic).
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|Such|It|Its|They|Their|He|His|She|Her)\b")
-# A sentence opening by saying what its subject is: "Telenet was the first…", "The Quad is an…".
-_STATES_WHAT = re.compile(
-    r"(?:The\s+)?([A-Z][^\s,;:()]*(?:\s+[A-Z][^\s,;:()]*){0,3})\s+(?:is|was|are|were)\s+(?:a|an|the|one)\b"
-)
 # A sentence defining a quoted term, in legal drafting's grammar: 1.1. "Contributor" means,
 # "Legal Entity" shall mean, To "modify" a work means, "This License" refers to.
 _DEFINES = re.compile(
@@ -540,23 +536,17 @@ def _defines_subject(
     definition is the document's own answer. The question must hold every word of the
     defined term, at least one of them as a word that is not a title's ("what kind of
     license is the GPL" names the licence; it does not ask what "This License" means), and
-    at most one content word besides the term and the words of titles. A sentence that
-    opens by saying what its subject is ("Telenet was the first FCC-licensed public data
-    network…") defines it for a question that asks nothing else ("what was Telenet"): a
-    question with one word more ("when was Telenet founded") asks for another sentence.
+    at most one content word besides the term and the words of titles.
     """
     found = _DEFINES.match(passage.source, span.start, span.end)
-    besides = 1
     if found is None:
-        found, besides = _STATES_WHAT.match(passage.source, span.start, span.end), 0
-        if found is None:
-            return False
+        return False
     defined = {index.vocab.get(t) for w in analyzer.words(found.group(1)) for t in w.terms}
     if not defined or None in defined or not defined <= query.term_ids:
         return False
     asked = [c for c in query.concepts if analyzer.term(c.surface) not in titles]
     subject = [c for c in asked if c.term_ids & defined]
-    return bool(subject) and len(asked) - len(subject) <= besides
+    return bool(subject) and len(asked) - len(subject) <= 1
 
 
 @dataclass(frozen=True, slots=True)

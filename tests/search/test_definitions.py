@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.answer import _DEFINES, _STATES_WHAT
+from bot.search.answer import _DEFINES
 from bot.serving.snapshot import Snapshot, build_snapshot
 from tests.conftest import attach_vectors
 
@@ -78,45 +78,3 @@ def test_a_question_naming_the_licence_is_not_sent_to_the_definition_of_license(
     ):
         quote = licences.ask(question).results[0].quote.text
         assert not quote.startswith(('"License" shall mean', "“This License” refers to")), question
-
-
-@pytest.mark.parametrize(
-    ("sentence", "term"),
-    [
-        ("Telenet was the first FCC-licensed public data network in the United States.", "Telenet"),
-        ("Tymnet was an international data communications network headquartered in San Jose.", "Tymnet"),
-        ("The Quad is a strategic dialogue between four countries.", "Quad"),
-        ("National Security Council was one of Abe's reforms.", "National Security Council"),
-    ],
-)
-def test_a_sentence_opening_on_what_its_subject_is_is_read_with_its_subject(sentence, term):
-    found = _STATES_WHAT.match(sentence, 0, len(sentence))
-    assert found is not None and found.group(1) == term
-
-
-def test_sentences_that_only_say_something_of_a_subject_do_not_define_it():
-    for sentence in (
-        "Japan is on course to become the third-largest military spender.",  # "is on", not "is a"
-        "In 1965 Telenet was a small company.",  # does not open on its subject
-        "the network was a success.",  # not a name
-    ):
-        assert _STATES_WHAT.match(sentence, 0, len(sentence)) is None, sentence
-
-
-def test_what_was_a_name_gets_the_sentence_saying_what_it_was(tmp_path):
-    # SQuAD's Packet switching article (bench/data/squad5): every sentence of Telenet's
-    # paragraph names it; the one that says what it was is the answer to "what was Telenet".
-    source = LICENCES.parents[1] / "squad5" / "knowledge" / "packet-switching.md"
-    kb = tmp_path / "kb"
-    kb.mkdir()
-    (kb / "packet-switching.md").write_text(source.read_text("utf-8"), "utf-8")
-    snapshot = attach_vectors(build_snapshot(kb), tmp_path / "vectors")
-    for question, opening in (
-        ("What was Telenet", "Telenet was the first FCC-licensed public data network"),
-        ("What was Tymnet", "Tymnet was an international data communications network"),
-    ):
-        assert snapshot.ask(question).results[0].quote.text.startswith(opening), question
-        plain = replace(snapshot, blend=replace(snapshot.blend, definition=0.0)).ask(question)
-        assert not plain.results[0].quote.text.startswith(opening), question
-    # One word more asks for another sentence: "incorporated" is in the one that answers.
-    assert "incorporated in 1973" in snapshot.ask("When was Telenet incorporated").results[0].quote.text

@@ -7,6 +7,7 @@ onwards), to ``converted_checker``; the rules and the format live once, in heldo
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from collections import Counter
@@ -161,3 +162,37 @@ def licence_checker(
 
     main = partial(fifth.main, layout=layout, counts_check=check_counts, kb_check=check_kb)
     return partial(fifth.load_questions, layout=layout), main
+
+
+def choosealicense_checker(
+    folder: Path,
+    prefixes: Mapping[str, str],
+    counts: Mapping[str, tuple[int, int, int, int]],
+    sources: Mapping[str, tuple[str, str]],
+) -> tuple[Callable[[str], list[dict[str, object]]], Callable[[list[str]], int]]:
+    """``licence_checker`` for a set whose licences are github/choosealicense.com texts kept in source/.
+
+    ``sources`` maps each kb/ stem to (its choosealicense file, the sha256 of source/<stem>.txt,
+    that file's text after its YAML front matter, stored byte for byte), so the check needs no
+    network: source/ must hold exactly those files with those digests, and each kb/ body must
+    equal its file after white space normalisation. Earlier sets are every one before ``folder``.
+    """
+    stored = folder / "source"
+    origins = {
+        stem: Origin(f"github/choosealicense.com {origin}", stored / f"{stem}.txt", f"source/{stem}.txt")
+        for stem, (origin, _) in sources.items()
+    }
+
+    def check_sources(problems: list[str]) -> None:
+        """source/ holds one <stem>.txt per licence, each with the sha256 recorded for it."""
+        names = sorted(p.name for p in stored.glob("*"))
+        if names != sorted(f"{stem}.txt" for stem in sources):
+            problems.append(f"source: files {names}, expected one <stem>.txt per licence")
+        for stem, (origin, digest) in sources.items():
+            source = stored / f"{stem}.txt"
+            if not source.exists():
+                problems.append(f"source {stem}.txt: missing, so kb/{stem}.md is not compared with {origin}")
+            elif hashlib.sha256(source.read_bytes()).hexdigest() != digest:
+                problems.append(f"source {stem}.txt: sha256 is not the one recorded for {origin}")
+
+    return licence_checker(folder, prefixes, earlier_than(folder), counts, origins, extra_kb_check=check_sources)

@@ -3,28 +3,27 @@
     python bench/data/heldout21/verify.py   # prints counts, exits 1 on any problem
 
 Written to heldout5's rules with heldout20's counts, over a knowledge base of the shipped
-article and three more licence texts no earlier set holds: LPPL-1.3c, MulanPSL-2.0 and the
-Vim License, taken, as heldout19's and heldout20's were, from the public repository
-github/choosealicense.com. So this is ``later_heldout.licence_checker`` (heldout5's question
-checks, its repeat rule against every earlier set, heldout20 included, its counts and summaries,
-with this set's folder, id prefixes, earlier sets and counts, and its make-up and ``kb/`` checks
-over this kb/'s documents), given one ``Origin`` per licence: the choosealicense text stored in
-``source/`` (its licence text after choosealicense's YAML front matter, byte for byte, pinned
-by sha256 below), so the check needs no network. It never runs the bot.
+article and three more licence texts no earlier set holds: LPPL-1.3c, MulanPSL-2.0 and the Vim
+License, taken, as heldout19's and heldout20's were, from the public repository
+github/choosealicense.com. So this is ``later_heldout.choosealicense_checker``, that is
+``licence_checker`` (heldout5's question checks, its repeat rule against every earlier set,
+heldout20 included, its counts and summaries, with this set's folder, id prefixes, earlier sets
+and counts, and its make-up and ``kb/`` checks over this kb/'s documents), given one ``Origin``
+per licence: the choosealicense text stored in ``source/`` (its licence text after
+choosealicense's YAML front matter, byte for byte, pinned by sha256 below), so the check needs
+no network. It never runs the bot.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from later_heldout import Origin, earlier_than, licence_checker  # noqa: E402
+from later_heldout import choosealicense_checker  # noqa: E402
 
-EARLIER = earlier_than(HERE)  # heldout to heldout20
 # (answerable easy, answerable hard, unanswerable on topic, off topic), as the README states.
 COUNTS = {"article": (20, 25, 5, 5), "multi": (20, 30, 6, 12)}
 # Every single letter is taken by an earlier set's ids, and "sa"/"sm" to "wa"/"wm" by heldout16 to
@@ -38,26 +37,7 @@ SOURCES = {
     "mulanpsl-2.0": ("_licenses/mulanpsl-2.0.txt", "4646a6dd989d5d96e3a3b9b389d42b752c3182fc62ee7ec119bd207ef63aa710"),
     "vim": ("_licenses/vim.txt", "0fda7f41ed777d0fa1f7c5973eb1a9a069d52564f23812c277a73a60608c6689"),
 }
-ORIGINS = {
-    stem: Origin(f"github/choosealicense.com {origin}", HERE / "source" / f"{stem}.txt", f"source/{stem}.txt")
-    for stem, (origin, _) in SOURCES.items()
-}
-
-
-def check_sources(problems: list[str]) -> None:
-    """source/ holds one <stem>.txt per licence, each with the sha256 recorded above."""
-    stored = sorted(p.name for p in (HERE / "source").glob("*"))
-    if stored != sorted(f"{stem}.txt" for stem in SOURCES):
-        problems.append(f"source: files {stored}, expected one <stem>.txt per licence")
-    for stem, (origin, digest) in SOURCES.items():
-        source = HERE / "source" / f"{stem}.txt"
-        if not source.exists():
-            problems.append(f"source {stem}.txt: missing, so kb/{stem}.md is not compared with {origin}")
-        elif hashlib.sha256(source.read_bytes()).hexdigest() != digest:
-            problems.append(f"source {stem}.txt: sha256 is not the one recorded for {origin}")
-
-
-load_questions, main = licence_checker(HERE, PREFIXES, EARLIER, COUNTS, ORIGINS, extra_kb_check=check_sources)
+load_questions, main = choosealicense_checker(HERE, PREFIXES, COUNTS, SOURCES)
 
 
 if __name__ == "__main__":

@@ -5,27 +5,26 @@
 Written to heldout5's rules with heldout21's counts, over a knowledge base of the shipped
 article and three more licence texts no earlier set holds: the CERN Open Hardware Licence
 Version 2 - Permissive, the Microsoft Reciprocal License and the Universal Permissive License,
-taken, as heldout19's to heldout21's were, from the public repository github/choosealicense.com.
-So this is ``later_heldout.licence_checker`` (heldout5's question checks, its repeat rule against
-every earlier set, heldout21 included, its counts and summaries, with this set's folder, id
-prefixes, earlier sets and counts, and its make-up and ``kb/`` checks over this kb/'s documents),
-given one ``Origin`` per licence: the choosealicense text stored in ``source/`` (its licence text
-after choosealicense's YAML front matter, byte for byte, pinned by sha256 below), so the check
-needs no network. It never runs the bot.
+taken, as heldout19's to heldout21's were, from the public repository
+github/choosealicense.com. So this is ``later_heldout.choosealicense_checker``, that is
+``licence_checker`` (heldout5's question checks, its repeat rule against every earlier set,
+heldout21 included, its counts and summaries, with this set's folder, id prefixes, earlier sets
+and counts, and its make-up and ``kb/`` checks over this kb/'s documents), given one ``Origin``
+per licence: the choosealicense text stored in ``source/`` (its licence text after
+choosealicense's YAML front matter, byte for byte, pinned by sha256 below), so the check needs
+no network. It never runs the bot.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from later_heldout import Origin, earlier_than, licence_checker  # noqa: E402
+from later_heldout import choosealicense_checker  # noqa: E402
 
-EARLIER = earlier_than(HERE)  # heldout to heldout21
 # (answerable easy, answerable hard, unanswerable on topic, off topic), as the README states.
 COUNTS = {"article": (20, 25, 5, 5), "multi": (20, 30, 6, 12)}
 # Every single letter is taken by an earlier set's ids, and "sa"/"sm" to "xa"/"xm" by heldout16 to
@@ -42,26 +41,7 @@ SOURCES = {
     "ms-rl": ("_licenses/ms-rl.txt", "fbfee9ac4e5b37475682174c7fdece6b4432ca09f28f02ff4aafc466fce2c0d0"),
     "upl-1.0": ("_licenses/upl-1.0.txt", "7bfbe6d052dbadd5b96c64bab35bf83f66a1f5a83c71fed438af5e9f2445e976"),
 }
-ORIGINS = {
-    stem: Origin(f"github/choosealicense.com {origin}", HERE / "source" / f"{stem}.txt", f"source/{stem}.txt")
-    for stem, (origin, _) in SOURCES.items()
-}
-
-
-def check_sources(problems: list[str]) -> None:
-    """source/ holds one <stem>.txt per licence, each with the sha256 recorded above."""
-    stored = sorted(p.name for p in (HERE / "source").glob("*"))
-    if stored != sorted(f"{stem}.txt" for stem in SOURCES):
-        problems.append(f"source: files {stored}, expected one <stem>.txt per licence")
-    for stem, (origin, digest) in SOURCES.items():
-        source = HERE / "source" / f"{stem}.txt"
-        if not source.exists():
-            problems.append(f"source {stem}.txt: missing, so kb/{stem}.md is not compared with {origin}")
-        elif hashlib.sha256(source.read_bytes()).hexdigest() != digest:
-            problems.append(f"source {stem}.txt: sha256 is not the one recorded for {origin}")
-
-
-load_questions, main = licence_checker(HERE, PREFIXES, EARLIER, COUNTS, ORIGINS, extra_kb_check=check_sources)
+load_questions, main = choosealicense_checker(HERE, PREFIXES, COUNTS, SOURCES)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@
     python bench/eval_quality.py --squad 5       # three more (bench/data/squad5/; since seen)
     python bench/eval_quality.py --squad 6       # three more (bench/data/squad6/; since seen)
     python bench/eval_quality.py --squad 7       # three more (bench/data/squad7/; since seen)
+    python bench/eval_quality.py --squad 8       # the last two of that copy (bench/data/squad8/)
     python bench/eval_quality.py --verbose       # one line per question
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
@@ -69,7 +70,7 @@ HELDOUT4 = ROOT / "bench" / "data" / "heldout4"
 LATEST_HELDOUT = 22
 # The held-out set nobody has run yet (None: every set has had its one blind run).
 UNSEEN_HELDOUT: int | None = None
-SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4, 5, 6, 7)}
+SQUAD = {k: ROOT / "bench" / "data" / f"squad{k}" for k in (2, 3, 4, 5, 6, 7, 8)}
 # The SQuAD folders whose results have been looked at; the others are held out.
 SEEN_SQUAD = (2, 3, 4, 5, 6, 7)
 
@@ -432,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         const=2,
         choices=tuple(SQUAD),
-        help="the SQuAD 2.0 articles of bench/data/squad2 to squad7",
+        help="the SQuAD 2.0 articles of bench/data/squad2 to squad8",
     )
     parser.add_argument("--grid", action="store_true", help="blend sensitivity on the tuning sets")
     parser.add_argument("--verbose", action="store_true")

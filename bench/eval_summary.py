@@ -25,7 +25,7 @@ Measures, per method and N (3, 5, 8), averaged over documents:
   share of picks in the second half of the document.
 
 Lead-N is the first N body sentences; random-N the mean over 200 seeded draws of N body
-sentences. Vectors come from the project's sentence encoder (all-MiniLM-L6-v2).
+sentences. Vectors come from the project's sentence encoder (the default model installed).
 """
 
 from __future__ import annotations

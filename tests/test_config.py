@@ -221,6 +221,26 @@ def test_semantic_is_on_unless_turned_off_and_a_typo_is_one_line():
         raise AssertionError("SEMANTIC=maybe was accepted")
 
 
+def test_semantic_model_is_one_of_the_known_models():
+    from bot.config import SEMANTIC_MODELS, load_settings
+    from bot.errors import ConfigError
+    from bot.search.model_files import MODELS
+
+    assert set(SEMANTIC_MODELS) == set(MODELS)  # config cannot import the core, so it repeats the names
+    base = {"DISCORD_TOKEN": "aaaa.bbbb.cccc"}
+    assert load_settings(base).semantic_model == ""
+    assert load_settings({**base, "SEMANTIC_MODEL": "MiniLM"}).semantic_model == "minilm"
+    try:
+        load_settings({**base, "SEMANTIC_MODEL": "bert-large", "SEMANTIC": "maybe"})
+    except ConfigError as exc:
+        assert exc.lines == (
+            "SEMANTIC: 'maybe' is not on or off",
+            "SEMANTIC_MODEL: 'bert-large' is not one of mpnet, minilm",
+        )
+    else:
+        raise AssertionError("SEMANTIC_MODEL=bert-large was accepted")
+
+
 def test_server_urls_are_secrets_and_their_passwords_are_redacted(tmp_path):
     base = {"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path), "FEEDBACK_KEY": "k" * 16}
     defaults = load_settings(base)

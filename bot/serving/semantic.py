@@ -40,7 +40,8 @@ class SemanticLayer:
     """One loaded encoder per process, and the vectors it gives each snapshot.
 
     ``cache_dir`` is where vectors are kept between runs (None: in memory only). ``model`` is
-    ``SEMANTIC_MODEL`` (None or empty: the best one installed). The model is loaded on first
+    a ``SEMANTIC_MODEL`` value (empty: the best one installed; None: read ``SEMANTIC_MODEL``
+    from the environment when the model is first needed). The model is loaded on first
     use, in whatever thread first needs it, never on the event loop.
     """
 
@@ -54,7 +55,7 @@ class SemanticLayer:
     ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.enabled = enabled
-        self.model = model or ""
+        self.model = model
         self._encoder: Encoder | None = encoder
         self._unavailable: str | None = None if enabled else "turned off (SEMANTIC=off)"
         self._lock = threading.Lock()

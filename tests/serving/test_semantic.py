@@ -197,3 +197,22 @@ def test_summaries_are_ranked_again_when_the_vectors_arrive(tmp_path):
     texts = {s.text for s in kb.snapshot.summarize(document, sentences=MAX_SENTENCES).sentences}
     assert first.text in texts and second.text not in texts
     assert len(texts) == MAX_SENTENCES
+
+
+def test_the_model_asked_for_is_the_one_loaded(monkeypatch, tmp_path):
+    """None reads SEMANTIC_MODEL (the command line and benches); "" is the best installed (the bot's validated default)."""
+    from bot.search.encoder import ModelSpec
+
+    loaded: list[str] = []
+
+    def record(model: str):
+        loaded.append(model)
+        return CountingEncoder()
+
+    monkeypatch.setattr("bot.serving.semantic._process_encoder", record)
+    monkeypatch.setattr(ModelSpec, "installed", lambda self: True)
+    monkeypatch.setenv("SEMANTIC_MODEL", "minilm")
+    assert SemanticLayer(tmp_path).encoder() is not None
+    assert SemanticLayer(tmp_path, model="").encoder() is not None
+    assert SemanticLayer(tmp_path, model="mpnet").encoder() is not None
+    assert loaded == ["minilm", "mpnet", "mpnet"]

@@ -315,3 +315,16 @@ def test_check_on_an_empty_folder_says_why_it_fails(tmp_path):
         f"{empty}:1: no knowledge files: add at least one .md document",
         "0 document(s), 0 passage(s), 1 problem(s)",
     ]
+
+
+def test_an_unknown_semantic_model_is_a_usage_error(monkeypatch, tmp_path):
+    """A typo in SEMANTIC_MODEL must not quietly answer by words alone."""
+    import io
+
+    from bot.cli import main
+
+    monkeypatch.setenv("SEMANTIC_MODEL", "bert")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["ask", "who is kishida", "--no-cache"], out, err) == 2
+    assert err.getvalue() == "error: SEMANTIC_MODEL: 'bert' is not one of mpnet, minilm\n"
+    assert out.getvalue() == ""

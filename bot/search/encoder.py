@@ -9,7 +9,7 @@ Two models are known (``bot.search.model_files`` says where their bytes live):
 
 - ``mpnet``: all-mpnet-base-v2, the default when installed. 12 layers of 768, relative
   position buckets as MPNet has them, texts truncated to 384 tokens.
-- ``minilm``: all-MiniLM-L6-v2, about five times faster and a fifth of the memory. 6 layers
+- ``minilm``: all-MiniLM-L6-v2, 6.5 times faster and a quarter of the memory. 6 layers
   of 384 (BertModel), texts truncated to 256 tokens.
 
 Either forward pass matches its reference (the model + mean pooling + L2 normalisation) to

@@ -103,6 +103,7 @@ class Blend:
     only names what follows (a heading line such as "2.3. Limitations on Grant Scope", or
     a definition's term "1.5. "Incompatible With Secondary Licenses" means") stands for the
     passage after it: it matches the question's words, but the clause it names is what
+    answers; a line that only repeats the document's title stands for nothing and never
     answers. A passage whose sentence defines the question's subject in legal drafting's
     grammar ("1.1. "Contributor" means ...") when the question asks little else ("who is a
     contributor") quotes that sentence and ranks ``definition`` ahead (the decline reads
@@ -462,6 +463,10 @@ def _semantic(
         for label, follower in followers.items():
             ranking[at[follower]] = max(ranking[at[follower]], ranking[at[label]])
             ranking[at[label]] = -np.inf
+    if blend.labels:
+        # A body line repeating the title is near every question naming its document and answers
+        # none: never the quote nor its rank (its nearness still counts for the decline).
+        ranking = np.where(index.title_lines[candidates], -np.inf, ranking)
     order = np.argsort(-ranking, kind="stable")
     first = float(totals.max())  # the decline is the one the evidence alone would make
     share = first / (blend.similarity + blend.coverage + blend.context + blend.bm25)
@@ -495,9 +500,13 @@ def is_label(passage: Passage) -> bool:
 
 
 def _followers(index: Index, ordinals: Sequence[int]) -> dict[int, int]:
-    """Each label among ``ordinals`` -> the passage it names: the next one of its document, not a label too."""
-    mask = index.labels
-    labels = [o for o in ordinals if mask[o]]
+    """Each label among ``ordinals`` -> the passage it names: the next one of its document, not a label too.
+
+    A line that only repeats its document's title names no passage: a question naming the
+    document is nearest to it, and that nearness would go to whatever follows (a copyright line).
+    """
+    mask, titles = index.labels, index.title_lines
+    labels = [o for o in ordinals if mask[o] and not titles[o]]
     if not labels:
         return {}
     ends = index.first[index.positions(np.array(labels, dtype=np.int64)) + 1]
@@ -506,6 +515,8 @@ def _followers(index: Index, ordinals: Sequence[int]) -> dict[int, int]:
 
 def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
     """The lexical ranking with each label replaced by the passage it names, at the better place."""
+    titles = index.title_lines
+    ranked = [entry for entry in ranked if not titles[entry[2]]] or ranked  # the title line answers nothing
     followers = _followers(index, [entry[2] for entry in ranked])
     if not followers:
         return ranked

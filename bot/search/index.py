@@ -200,6 +200,11 @@ class PassageView(Sequence[Passage]):
             yield self[i]
 
 
+
+def _folded(text: str) -> str:
+    """Letters and digits only, case folded: "VIM LICENSE" and "Vim License" are one title."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
 @dataclass(frozen=True, eq=False)
 class Index:
     """Immutable search structure over all passages of all documents."""
@@ -249,6 +254,20 @@ class Index:
             body, first = document.body, int(self.first[d])
             for j in short.tolist():
                 mask[first + j] = is_label_text(body[int(starts[j]) : int(ends[j])])
+        mask.setflags(write=False)
+        return mask
+
+    @functools.cached_property
+    def title_lines(self) -> np.ndarray:
+        """Which labels only repeat their document's title (a licence's first line: "PostgreSQL License").
+
+        Such a line names the document, not the clause after it: the naming rule matches the
+        name, and the front matter answers "what is it called".
+        """
+        mask = np.zeros_like(self.labels)
+        for ordinal in np.flatnonzero(self.labels).tolist():
+            document = self.documents[int(self.positions(np.array([ordinal]))[0])]
+            mask[ordinal] = _folded(self.passages[ordinal].text) == _folded(document.meta.title)
         mask.setflags(write=False)
         return mask
 

@@ -200,10 +200,10 @@ class PassageView(Sequence[Passage]):
             yield self[i]
 
 
-
 def _folded(text: str) -> str:
     """Letters and digits only, case folded: "VIM LICENSE" and "Vim License" are one title."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())
+
 
 @dataclass(frozen=True, eq=False)
 class Index:

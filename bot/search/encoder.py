@@ -42,7 +42,6 @@ from bot.search.model_files import (
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DIM",
-    "INSTALL_HINT",
     "MAX_TOKENS",
     "MINILM",
     "MODELS",
@@ -62,7 +61,6 @@ __all__ = [
 MODEL_NAME = MINILM.name
 DIM = MINILM.dim
 MAX_TOKENS = MINILM.max_tokens
-INSTALL_HINT = MPNET.install_hint
 # Measured with bench/encode.py: 32 sentences of similar length keep the intermediate
 # activations in cache while each matrix product is still large enough for BLAS.
 DEFAULT_BATCH_SIZE = 32
@@ -238,7 +236,11 @@ class Encoder:
     layers: tuple[_Layer, ...]
     # MPNet: the attention bias per bucket and head (buckets × heads); BERT: None.
     relative_bias: np.ndarray | None
-    identity: str
+
+    @property
+    def identity(self) -> str:
+        """What its vectors are cached under (``ModelSpec.identity``)."""
+        return self.spec.identity
 
     @property
     def dim(self) -> int:
@@ -378,5 +380,4 @@ def load_encoder(model_dir: Path | None = None, model: ModelSpec | str | None = 
         embedding_norm_bias=_frozen(weights["embeddings.LayerNorm.bias"]),
         layers=_layers(weights, spec),
         relative_bias=relative,
-        identity=f"{spec.name}@{spec.weights_sha256[:12]}/max{spec.max_tokens}",
     )

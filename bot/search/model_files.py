@@ -11,6 +11,7 @@ so the pin names the published model, not only these wheels.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -59,6 +60,11 @@ class ModelSpec:
     package: str | None = None
     parts: tuple[tuple[str, str], ...] = ()
     member_folder: str = ""
+
+    @property
+    def identity(self) -> str:
+        """What vectors made by this model are keyed by: its name, weights and token limit."""
+        return f"{self.name}@{self.weights_sha256[:12]}/max{self.max_tokens}"
 
     @property
     def install_hint(self) -> str:
@@ -200,7 +206,7 @@ class _Joined(io.RawIOBase):
         view = memoryview(buffer).cast("B")
         done = 0
         while done < len(view) and self._position < self._size:
-            part = max(i for i, start in enumerate(self._starts) if start <= self._position)
+            part = bisect.bisect_right(self._starts, self._position) - 1
             handle = self._files[part]
             handle.seek(self._position - self._starts[part])
             got = handle.readinto(view[done:])

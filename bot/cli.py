@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
-from bot.config import SEMANTIC_MODELS, value_of
+from bot.config import read_semantic_model, value_of
 from bot.errors import KnowledgeError, KnowledgeProblem, Severity
 from bot.knowledge.citations import citation, quote_link
 from bot.knowledge.loader import load_knowledge
@@ -405,10 +405,9 @@ def _change(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Snapshot:
-    model = (os.environ.get("SEMANTIC_MODEL") or "").strip().lower()
-    if model and model not in SEMANTIC_MODELS:
-        # As the bot's start-up would: a typo must not quietly answer by words alone.
-        raise UsageError(f"SEMANTIC_MODEL: {model[:30]!r} is not one of {', '.join(SEMANTIC_MODELS)}")
+    model, mistake = read_semantic_model(os.environ.get("SEMANTIC_MODEL"))
+    if mistake:  # as at the bot's start-up: a typo must not quietly answer by words alone
+        raise UsageError(mistake)
     cache = None if args.no_cache else (args.cache_dir or default_cache_dir(args.knowledge))
     snapshot = build_snapshot(args.knowledge, skip_bad=args.skip_bad, cache_dir=cache)
     if snapshot.skipped:

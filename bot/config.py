@@ -33,6 +33,7 @@ __all__ = [
     "Settings",
     "load_settings",
     "read_env_file",
+    "read_semantic_model",
     "settings_from_environment",
     "value_of",
 ]
@@ -211,6 +212,17 @@ def settings_from_environment(env_file: str | os.PathLike[str] | None = None) ->
     return load_settings(values)
 
 
+def read_semantic_model(raw: str | None) -> tuple[str, str | None]:
+    """``SEMANTIC_MODEL`` as a model key ("" for the best installed), and its one-line mistake if any.
+
+    The bot's start-up and the command line both read it, so a typo reads the same in both.
+    """
+    value = (raw or "").strip().lower()
+    if value and value not in SEMANTIC_MODELS:
+        return "", f"SEMANTIC_MODEL: {value[:30]!r} is not one of {', '.join(SEMANTIC_MODELS)}"
+    return value, None
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Validate a mapping of variables; raises ConfigError with one line per mistake."""
     errors: list[str] = []
@@ -284,10 +296,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             errors.append(f"{name}: {raw[:30]!r} is not on or off")
         return raw in _TRUE
 
-    semantic_model = get("SEMANTIC_MODEL").lower()
-    if semantic_model and semantic_model not in SEMANTIC_MODELS:
-        errors.append(f"SEMANTIC_MODEL: {semantic_model[:30]!r} is not one of {', '.join(SEMANTIC_MODELS)}")
-        semantic_model = ""
+    semantic_model, mistake = read_semantic_model(get("SEMANTIC_MODEL"))
+    if mistake:
+        errors.append(mistake)
 
     level = (get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:

@@ -265,9 +265,9 @@ class Index:
         name, and the front matter answers "what is it called".
         """
         mask = np.zeros_like(self.labels)
-        for ordinal in np.flatnonzero(self.labels).tolist():
-            document = self.documents[int(self.positions(np.array([ordinal]))[0])]
-            mask[ordinal] = _folded(self.passages[ordinal].text) == _folded(document.meta.title)
+        ordinals = np.flatnonzero(self.labels)
+        for ordinal, d in zip(ordinals.tolist(), self.positions(ordinals).tolist(), strict=True):
+            mask[ordinal] = _folded(self.passages[ordinal].text) == _folded(self.documents[d].meta.title)
         mask.setflags(write=False)
         return mask
 

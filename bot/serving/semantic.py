@@ -86,10 +86,10 @@ class SemanticLayer:
         with self._lock:
             if self._encoder is None and self._unavailable is None:
                 try:
-                    self._encoder = _process_encoder(default_model(self.model).key)
-                except ModelMissing:
-                    hint = default_model(self.model).install_hint
-                    self._unavailable = f"the sentence model is not installed; turn it on with: {hint}"
+                    spec = default_model(self.model)
+                    self._encoder = _process_encoder(spec.key)
+                except ModelMissing:  # only loading raises it, so ``spec`` is set
+                    self._unavailable = f"the sentence model is not installed; turn it on with: {spec.install_hint}"
                 except ModelError as exc:
                     self._unavailable = str(exc)
                     log.error("semantic layer off: %s", exc)

@@ -169,7 +169,10 @@ async def stderr_lines(
     lines: list[str] = []
     deadline = time.monotonic() + timeout
     while sum(needle in line for line in lines) < count:
-        line = await asyncio.wait_for(process.stderr.readline(), max(0.1, deadline - time.monotonic()))
+        try:
+            line = await asyncio.wait_for(process.stderr.readline(), max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            raise AssertionError(f"no {count} line(s) with {needle!r} in {timeout} s:\n" + "".join(lines)) from None
         assert line, "the bot exited early:\n" + "".join(lines)
         lines.append(line.decode())
     return lines

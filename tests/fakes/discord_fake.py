@@ -145,6 +145,7 @@ class FakeDiscord:
         self._sequence = 0
         self._session_id = "fake-session"
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._new_request = asyncio.Condition()
         self.port = 0
         self.attachments: dict[str, Attachment] = {}
@@ -160,11 +161,19 @@ class FakeDiscord:
         app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._site = site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        """Stop listening before closing the gateway sockets.
+
+        A bot told to go away resumes at once; were the port still open it could land a
+        new session in the moment before the server shuts, and then wait on it for a
+        heartbeat that never comes instead of failing over to its reconnect loop.
+        """
+        if self._site is not None and self._site._server is not None:
+            self._site._server.close()  # type: ignore[union-attr]
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:

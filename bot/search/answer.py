@@ -19,7 +19,7 @@ from enum import Enum
 import numpy as np
 
 from bot.knowledge.documents import Document
-from bot.knowledge.passages import Passage, is_label_text
+from bot.knowledge.passages import FIELD_LABELS, Passage, is_label_text
 from bot.knowledge.text import Span, clean_question, has_words
 from bot.search.index import Index
 from bot.search.intent import Place, asked_place
@@ -34,7 +34,7 @@ from bot.search.naming import (
     without_name_meaning,
 )
 from bot.search.query import Query, read_question
-from bot.search.spelling import Speller
+from bot.search.spelling import Speller, spelling_variants
 from bot.search.tokenizer import Analyzer, Word
 from bot.search.vectors import Encode, VectorTable
 
@@ -104,9 +104,14 @@ class Blend:
     a definition's term "1.5. "Incompatible With Secondary Licenses" means") stands for the
     passage after it: it matches the question's words, but the clause it names is what
     answers; a line that only repeats the document's title stands for nothing and never
-    answers. A passage whose sentence defines the question's subject in legal drafting's
-    grammar ("1.1. "Contributor" means ...") when the question asks little else ("who is a
-    contributor") quotes that sentence and ranks ``definition`` ahead (the decline reads
+    answers. With ``about_words``, the front-matter fields that name a document (its title,
+    its section, such as "Licence text") answer a question naming that document only when
+    the question holds a word of theirs beyond the name (a field word such as "title", or a
+    word of the value not in the title): they are near every question that names it and say
+    nothing else; its fields of fact (author, publisher, date) answer as before. A passage
+    whose sentence defines the question's subject in legal drafting's grammar ("1.1.
+    "Contributor" means ...") when the question asks little else ("who is a contributor")
+    quotes that sentence and ranks ``definition`` ahead (the decline reads
     the evidence without it). With ``sections``, a question word that a passage's section
     headings hold ("7. Additional Terms.", "1.1. Scope" inside "1. Patents.") counts as
     present in all its sentences, as a document's name does. A question that points at a
@@ -136,6 +141,7 @@ class Blend:
     definition: float = 0.3
     sections: bool = True
     place_prior: float = 0.8
+    about_words: bool = True
 
 
 class Status(Enum):
@@ -530,6 +536,7 @@ def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
 
 
 # Closed-class words that open a sentence leaning on the one before (grammar, not topic).
+_WORD = re.compile(r"[^\W_]+")
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|Such|It|Its|They|Their|He|His|She|Her)\b")
 # A sentence defining a quoted term, in legal drafting's grammar: 1.1. "Contributor" means,
 # "Legal Entity" shall mean, To "modify" a work means, "This License" refers to.
@@ -602,6 +609,8 @@ def _score_windows(
         raise ValueError("sentence vectors do not match the index's sentences")
     terms = sorted(query.term_ids)
     present = _presence(terms, ids, lengths)
+    # Before a name counts as present everywhere in its document: which words each sentence holds.
+    held = present.copy() if blend.about_words and named and analyzer is not None else None
     if named:
         if positions is None:
             positions = index.positions(np.array(candidates, dtype=np.int64))
@@ -660,6 +669,14 @@ def _score_windows(
             stated = max(stated, float(pairs[j]))
         if asking and len(asking) == end - start:
             stated = -np.inf
+        if held is not None and passage.is_about and positions is not None:
+            silent = _silent_fields(index, analyzer, passage, int(positions[k]), terms, named, held[start:end])  # type: ignore[arg-type]
+            if silent.all():
+                stated = -np.inf  # its evidence still counts for the decline
+            elif silent[i]:
+                kept = np.where(silent, -np.inf, singles)
+                i = int(np.argmax(kept))
+                stated, span = float(kept[i]), passage.sentences[i]
         if blend.definition and analyzer is not None:
             # The definition is quoted and ranks ahead; the evidence (and so the decline) is unchanged.
             for sentence in passage.sentences:
@@ -670,6 +687,39 @@ def _score_windows(
         evidence[k], told[k], about[k] = best, stated, passage.is_about
         start = end
     return _Windows(spans, evidence, told, defines, about)
+
+
+def _silent_fields(
+    index: Index,
+    analyzer: Analyzer,
+    passage: Passage,
+    doc: int,
+    terms: Sequence[int],
+    named: Mapping[int, int],
+    held: np.ndarray,
+) -> np.ndarray:
+    """Per unit of a front-matter passage: True for a name field the question gives no word of its own.
+
+    Only a document the question names is concerned, and only the fields that name or
+    classify it (title, section): there the title's words are the name the question used,
+    so those fields are near the question only because it named their document ("what does
+    the PostgreSQL licence say about support?" is nearest its title, which says nothing
+    about support; "Licence text" holds nothing but the kind of document). Fields of fact
+    (author, publisher, date) stay free: "who drafted it" is near the author by meaning.
+    """
+    silent = np.zeros(len(passage.sentences), dtype=bool)
+    if doc not in named.values() or not passage.sentences:
+        return silent
+    title = passage.sentences[0].of(passage.source).lower()  # the title is the first field, and required
+    said = _WORD.findall(title)
+    spellings = [analyzer.term(v) for w in said for v in spelling_variants(w)]  # "licence" for "License"
+    name_words = {index.vocab.get(t) for t in [*analyzer.terms(title), *spellings]}
+    own = [c for c, t in enumerate(terms) if named.get(t) != doc and t not in name_words]
+    speaks = held[:, own].any(axis=1) if own else np.zeros(len(held), dtype=bool)
+    for k in range(len(silent)):
+        if k == 0 or (k < len(passage.labels) and passage.labels[k] == FIELD_LABELS["section"]):
+            silent[k] = not speaks[k]
+    return silent
 
 
 def _questions(index: Index, analyzer: Analyzer | None, query: Query, passage: Passage) -> list[int]:

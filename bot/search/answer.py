@@ -29,12 +29,13 @@ from bot.search.naming import (
     absent_name,
     document_names,
     name_words,
+    spelling_terms,
     unglued,
     unknown_title,
     without_name_meaning,
 )
 from bot.search.query import Query, read_question
-from bot.search.spelling import Speller, spelling_variants
+from bot.search.spelling import Speller
 from bot.search.tokenizer import Analyzer, Word
 from bot.search.vectors import Encode, VectorTable
 
@@ -536,7 +537,6 @@ def _labels_to_followers(ranked: list[_Ranked], index: Index) -> list[_Ranked]:
 
 
 # Closed-class words that open a sentence leaning on the one before (grammar, not topic).
-_WORD = re.compile(r"[^\W_]+")
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|Such|It|Its|They|Their|He|His|She|Her)\b")
 # A sentence defining a quoted term, in legal drafting's grammar: 1.1. "Contributor" means,
 # "Legal Entity" shall mean, To "modify" a work means, "This License" refers to.
@@ -710,13 +710,12 @@ def _silent_fields(
     silent = np.zeros(len(passage.sentences), dtype=bool)
     if doc not in named.values() or not passage.sentences:
         return silent
-    title = passage.sentences[0].of(passage.source).lower()  # the title is the first field, and required
-    said = _WORD.findall(title)
-    spellings = [analyzer.term(v) for w in said for v in spelling_variants(w)]  # "licence" for "License"
-    name_words = {index.vocab.get(t) for t in [*analyzer.terms(title), *spellings]}
-    own = [c for c, t in enumerate(terms) if named.get(t) != doc and t not in name_words]
+    # The title's terms and their other spellings ("licence" for "License") are the name.
+    title = analyzer.words(index.documents[doc].meta.title)
+    name = {index.vocab.get(t) for w in title for t in (*w.terms, *spelling_terms(analyzer, w.base))}
+    own = [c for c, t in enumerate(terms) if named.get(t) != doc and t not in name]
     speaks = held[:, own].any(axis=1) if own else np.zeros(len(held), dtype=bool)
-    for k in range(len(silent)):
+    for k in range(len(silent)):  # the title is the first unit (a required field), the section any
         if k == 0 or (k < len(passage.labels) and passage.labels[k] == FIELD_LABELS["section"]):
             silent[k] = not speaks[k]
     return silent

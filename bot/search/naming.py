@@ -33,6 +33,7 @@ __all__ = [
     "absent_name",
     "document_names",
     "name_words",
+    "spelling_terms",
     "unglued",
     "unknown_title",
     "without_name_meaning",
@@ -89,7 +90,7 @@ class Names:
         if not self.titles:
             return {}
         said = [w for w in words if w.terms]
-        choices = [{w.terms[0], *(_spelling_terms(analyzer, w.base) if analyzer is not None else ())} for w in said]
+        choices = [{w.terms[0], *(spelling_terms(analyzer, w.base) if analyzer is not None else ())} for w in said]
         matched = {
             title
             for i, first in enumerate(choices)
@@ -235,7 +236,7 @@ def document_names(index: Index, analyzer: Analyzer) -> Names:
                 owners.setdefault(term, set()).add(position)
         for word in analyzer.words(document.meta.title):
             if word.terms:
-                spelled_alike.setdefault(word.terms[0], set()).update(_spelling_terms(analyzer, word.base))
+                spelled_alike.setdefault(word.terms[0], set()).update(spelling_terms(analyzer, word.base))
         closing.update(_closing_terms(document.meta.title, analyzer))
         from_id.update(id_terms)
         for term in _proper_terms(f"{document.meta.author} {document.meta.publisher}", analyzer):
@@ -539,7 +540,7 @@ def _is_compound_kind(
 
 def _word_terms(word: Word, concepts: Mapping[str, Concept], analyzer: Analyzer, index: Index) -> frozenset[str]:
     """The index terms a question word may stand for: its own, its spellings', its typo's."""
-    terms = {*word.terms[:1], *_spelling_terms(analyzer, word.base)}
+    terms = {*word.terms[:1], *spelling_terms(analyzer, word.base)}
     concept = concepts.get(word.base)
     if concept is not None and concept.match is not Match.MISSING:
         terms.update(index.terms[t] for t in concept.term_ids)
@@ -609,11 +610,11 @@ def _is_kind(word: Word, analyzer: Analyzer, kinds: frozenset[str]) -> bool:
     """True when ``word`` is one of ``kinds``, in either spelling ("licence", "license")."""
     if not kinds:
         return False
-    return bool(word.terms[:1] and word.terms[0] in kinds) or not _spelling_terms(analyzer, word.base).isdisjoint(kinds)
+    return bool(word.terms[:1] and word.terms[0] in kinds) or not spelling_terms(analyzer, word.base).isdisjoint(kinds)
 
 
 @lru_cache(maxsize=4096)
-def _spelling_terms(analyzer: Analyzer, base: str) -> frozenset[str]:
+def spelling_terms(analyzer: Analyzer, base: str) -> frozenset[str]:
     """The terms of ``base``'s other spellings: read for every word of every question, so kept."""
     return frozenset(analyzer.term(v) for v in spelling_variants(base))
 

@@ -172,8 +172,9 @@ class FakeDiscord:
         new session in the moment before the server shuts, and then wait on it for a
         heartbeat that never comes instead of failing over to its reconnect loop.
         """
-        if self._site is not None and self._site._server is not None:
-            self._site._server.close()  # type: ignore[union-attr]
+        if self._site is not None:
+            await self._site.stop()  # closes the listening socket; the runner's cleanup skips it
+            self._site = None
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:

@@ -34,6 +34,7 @@
     python bench/eval_quality.py --squad 7       # three more (bench/data/squad7/; since seen)
     python bench/eval_quality.py --squad 8       # the last two of that copy (bench/data/squad8/; since seen)
     python bench/eval_quality.py --verbose       # one line per question
+    python bench/eval_quality.py --without about_words   # with one rule of the blend turned off
 
 A quote-level hit at rank k: the quote shown at rank k contains an expected answer, both
 lower-cased and whitespace-normalised (tests/data/README.md), from the right document when
@@ -50,7 +51,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -419,6 +420,15 @@ def grid(layer: SemanticLayer) -> None:
             )
 
 
+def without(pair: tuple[Snapshot, Snapshot], rules: Sequence[str]) -> tuple[Snapshot, Snapshot]:
+    """(lexical, semantic) answering with the blend's ``rules`` turned off."""
+    if not rules:
+        return pair
+    lexical, semantic = pair
+    off = replace(lexical.blend, **dict.fromkeys(rules, False))
+    return replace(lexical, blend=off), replace_blend(semantic, off) if semantic.vectors is not None else semantic
+
+
 def replace_blend(snapshot: Snapshot, blend: Blend, encode: Encode | None = None) -> Snapshot:
     """The snapshot answering with another blend (sharing everything else)."""
     assert snapshot.vectors is not None and snapshot.encode is not None
@@ -468,6 +478,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--vectors", type=Path, help="keep sentence vectors in this folder between runs (keyed by document digest)"
     )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=[f.name for f in fields(Blend) if f.type in (bool, "bool")],
+        help="answer with this rule of the blend turned off (repeatable), to measure what it does",
+    )
     args = parser.parse_args(argv)
     layer = SemanticLayer(args.vectors or tempfile.mkdtemp(prefix="eval-vectors-"))
     if args.grid:
@@ -482,13 +499,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{qs.name}: {len(questions)} questions, {answerable} answerable ({qs.questions.name})\n")
         print(HEADER)
         if qs.knowledge not in built:
-            built[qs.knowledge] = snapshots(qs.knowledge, layer)
+            built[qs.knowledge] = without(snapshots(qs.knowledge, layer), args.without)
         lexical, semantic = built[qs.knowledge]
         print(row("naive baseline (BM25Okapi, whole paragraph)", evaluate(baseline(lexical), questions)))
         lex = evaluate(ours(lexical), questions, args.verbose, "lexical")
         print(row("lexical only (SEMANTIC=off)", lex))
         sem = evaluate(ours(semantic), questions, args.verbose, "semantic")
-        print(row("semantic (default)", sem))
+        print(row(f"semantic (without {', '.join(args.without)})" if args.without else "semantic (default)", sem))
         print(f"\nsemantic, not a hit at rank 1: {' '.join(sem.misses) or 'none'}")
     return 0
 
